@@ -1,0 +1,25 @@
+"""Template context shared by every page: the navigation for the user's role."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Role
+
+_NAV_BY_ROLE = {
+    Role.TEACHER: [("home", _("My classes"))],
+    Role.SCHOOL_ADMIN: [("home", _("My school")), ("admin:index", _("Administration"))],
+    Role.TOWNSHIP: [("school_list", _("Schools"))],
+    Role.BUREAU: [("school_list", _("Schools")), ("admin:index", _("Administration"))],
+    "": [("school_list", _("Schools")), ("admin:index", _("Administration"))],
+}
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if not (user and user.is_authenticated):
+        return {}
+    items = []
+    for url_name, label in _NAV_BY_ROLE.get(user.role, []):
+        url = reverse(url_name)
+        items.append({"url": url, "label": label, "active": request.path == url})
+    return {"nav_items": items}

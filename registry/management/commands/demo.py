@@ -1,0 +1,20 @@
+"""Load the demo county: the fixed fixture, then what depends on today's date."""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from registry.demo import DEMO_LOGINS, DEMO_PASSWORD, build_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo county (two counties, six schools, demo accounts) around today."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            call_command("loaddata", "demo", verbosity=0)
+            school_year = build_demo()
+        self.stdout.write(self.style.SUCCESS(f"Demo county loaded for school year {school_year}."))
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+        for username, who, lands_on in DEMO_LOGINS:
+            self.stdout.write(f"  {username:<11} {who}  ->  {lands_on}")

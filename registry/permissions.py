@@ -1,0 +1,87 @@
+"""What each role may do, declared in one table.
+
+Django's permission machinery asks this table through ``RolePermissionBackend``, so views
+declare what they need with ``permission_required("registry.…")`` and templates test
+``perms.registry.…``. Scope (which objects) is the queryset rule's job, not this table's.
+"""
+
+from registry.models.users import Role
+
+ROLE_PERMISSIONS = {
+    Role.TEACHER: {
+        "registry.view_own_classes",
+    },
+    Role.SCHOOL_ADMIN: {
+        "registry.view_school_page",
+        "registry.reset_password",
+        "registry.use_admin",
+        "registry.view_classroom",
+        "registry.add_classroom",
+        "registry.change_classroom",
+        "registry.view_user",
+        "registry.add_user",
+        "registry.change_user",
+        "registry.view_term",
+        "registry.view_termday",
+    },
+    Role.TOWNSHIP: {
+        "registry.view_school_list",
+        "registry.view_school_page",
+    },
+    Role.BUREAU: {
+        "registry.view_school_list",
+        "registry.view_school_page",
+        "registry.reset_password",
+        "registry.use_admin",
+        "registry.view_township",
+        "registry.add_township",
+        "registry.change_township",
+        "registry.view_school",
+        "registry.add_school",
+        "registry.change_school",
+        "registry.view_classroom",
+        "registry.view_term",
+        "registry.add_term",
+        "registry.change_term",
+        "registry.view_termday",
+        "registry.add_termday",
+        "registry.change_termday",
+        "registry.delete_termday",
+        "registry.view_user",
+        "registry.add_user",
+        "registry.change_user",
+    },
+}
+
+# Which roles' accounts a role creates, edits and resets.
+MANAGED_ROLES = {
+    Role.SCHOOL_ADMIN: (Role.TEACHER,),
+    Role.BUREAU: (Role.SCHOOL_ADMIN, Role.TOWNSHIP),
+}
+
+
+def managed_roles(user):
+    if user.is_superuser:
+        return tuple(Role)
+    return MANAGED_ROLES.get(user.role, ())
+
+
+class RolePermissionBackend:
+    """Grants permissions by role; authenticates nobody."""
+
+    def authenticate(self, request, **credentials):
+        return None
+
+    def get_user(self, user_id):
+        return None
+
+    def has_perm(self, user_obj, perm, obj=None):
+        if not user_obj.is_active or not user_obj.is_authenticated:
+            return False
+        return perm in ROLE_PERMISSIONS.get(user_obj.role, ())
+
+    def has_module_perms(self, user_obj, app_label):
+        if not user_obj.is_active or not user_obj.is_authenticated:
+            return False
+        prefix = f"{app_label}."
+        return any(p.startswith(prefix) for p in ROLE_PERMISSIONS.get(user_obj.role, ()))

@@ -1,0 +1,105 @@
+"""The registry's pages: each role's home, the schools, and staff password resets."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from registry import selectors, services
+from registry.models import Classroom, School
+
+
+@login_required
+def home(request):
+    user = request.user
+    if user.is_teacher:
+        return teacher_home(request)
+    if user.is_school_admin:
+        return redirect("school_detail", pk=user.school_id)
+    return redirect("school_list")
+
+
+@permission_required("registry.view_own_classes", raise_exception=True)
+def teacher_home(request):
+    classrooms = (
+        Classroom.objects.for_user(request.user)
+        .filter(school_year=selectors.current_school_year())
+        .select_related("school")
+    )
+    return render(request, "registry/teacher_home.html", {"classrooms": classrooms})
+
+
+@login_required
+@permission_required("registry.view_school_list", raise_exception=True)
+def school_list(request):
+    return render(
+        request,
+        "registry/school_list.html",
+        {"schools": selectors.schools_for_list(request.user)},
+    )
+
+
+@login_required
+@permission_required("registry.view_school_page", raise_exception=True)
+def school_detail(request, pk):
+    school = get_object_or_404(
+        School.objects.for_user(request.user).select_related("township", "county"), pk=pk
+    )
+    user = request.user
+    return render(
+        request,
+        "registry/school_detail.html",
+        {
+            "school": school,
+            "classrooms": selectors.classrooms_for_school(user, school),
+            "staff": selectors.staff_for_school(user, school),
+            "resettable_ids": set(
+                selectors.resettable_staff(user).filter(school=school).values_list("pk", flat=True)
+            ),
+            "school_year": selectors.current_school_year(),
+        },
+    )
+
+
+@login_required
+@permission_required("registry.reset_password", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+@never_cache
+def staff_reset_password(request, pk):
+    staff = get_object_or_404(selectors.resettable_staff(request.user), pk=pk)
+    if request.method == "POST":
+        password = services.staff_reset_password(actor=request.user, staff=staff)
+        # Shown in this response only: never stored, never in a URL or a message.
+        return render(
+            request,
+            "registry/staff_reset_password_done.html",
+            {"staff": staff, "password": password},
+        )
+    return render(request, "registry/staff_reset_password.html", {"staff": staff})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.staff_password_changed(user=form.user)
+        messages.success(self.request, _("Your password has been changed."))
+        return response
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' lockout page: what happened and when to try again, in the
+    user's language."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "registry/locked_out.html",
+        {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes},
+        status=429,
+    )
