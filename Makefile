@@ -20,8 +20,7 @@ install: $(STAMP) compile-messages
 
 # Compiled catalogues are built here with Babel (no system gettext needed).
 compile-messages: $(STAMP)
-	$(BIN)/pybabel compile --domain django --directory locale --statistics 2>&1 | grep -v "^$$" || true
-	$(BIN)/pybabel compile --domain djangojs --directory locale 2>/dev/null || true
+	$(BIN)/pybabel compile --domain django --directory locale
 
 run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --verbosity 0

@@ -60,8 +60,8 @@ def term_plan(school_year):
 
 def build_terms(county, school_year):
     for semester, start, end, days in term_plan(school_year):
-        term = Term.objects.filter(county=county, school_year=school_year, semester=semester).first()
-        term = term or Term(county=county, school_year=school_year, semester=semester)
+        key = {"county": county, "school_year": school_year, "semester": semester}
+        term = Term.objects.filter(**key).first() or Term(**key)
         term.start_date, term.end_date = start, end
         services.term_save(term=term)
         term.special_days.all().delete()

@@ -6,7 +6,7 @@ import secrets
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from registry.models import Term, TermDay, User
+from registry.models import User
 from registry.permissions import managed_roles
 
 # No 0/O, 1/l/I: a temporary password is read aloud or copied from a screen.

@@ -11,7 +11,11 @@ def pytest_configure(config):
     from django.conf import settings
 
     # Fast hashing and plain static files in tests; everything else as configured.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        # The demo fixture's accounts carry production-strength hashes.
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -181,7 +181,8 @@ class Classroom(models.Model):
             }
         teacher = self.homeroom_teacher
         if teacher is not None and (
-            teacher.school_id != self.school_id or not (teacher.is_teacher or teacher.is_school_admin)
+            teacher.school_id != self.school_id
+            or not (teacher.is_teacher or teacher.is_school_admin)
         ):
             errors["homeroom_teacher"] = _(
                 "The homeroom teacher must be a teacher of this school."

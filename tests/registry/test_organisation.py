@@ -81,7 +81,9 @@ def test_term_service_refuses_overlap_within_a_county():
         services.term_save(
             term=_term(county, date(2027, 1, 23), date(2027, 7, 10), semester=2)
         )
-    assert "overlap" in str(exc.value)
+    error = exc.value.error_dict["__all__"][0]
+    assert error.code == "term_overlap"
+    assert "重叠" in error.messages[0]
     assert Term.objects.count() == 1
 
 
