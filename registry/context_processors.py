@@ -7,7 +7,7 @@ from registry.models import Role
 
 _NAV_BY_ROLE = {
     Role.TEACHER: [("home", _("My classes"))],
-    Role.SCHOOL_ADMIN: [("home", _("My school")), ("admin:index", _("Administration"))],
+    Role.SCHOOL_ADMIN: [("school_detail", _("My school")), ("admin:index", _("Administration"))],
     Role.TOWNSHIP: [("school_list", _("Schools"))],
     Role.BUREAU: [("school_list", _("Schools")), ("admin:index", _("Administration"))],
     "": [("school_list", _("Schools")), ("admin:index", _("Administration"))],
@@ -20,6 +20,7 @@ def navigation(request):
         return {}
     items = []
     for url_name, label in _NAV_BY_ROLE.get(user.role, []):
-        url = reverse(url_name)
+        args = [user.school_id] if url_name == "school_detail" else []
+        url = reverse(url_name, args=args)
         items.append({"url": url, "label": label, "active": request.path == url})
     return {"nav_items": items}
