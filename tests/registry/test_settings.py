@@ -14,7 +14,8 @@ GOOD_KEY = secrets.token_urlsafe(50)
 
 def run_django(env_overrides, *args):
     env = {k: v for k, v in os.environ.items()
-           if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "HTTPS", "DATABASE_URL"}}
+           if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "HTTPS", "DATABASE_URL",
+                         "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env,
