@@ -5,12 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Role
 
+CHILDREN = ("child_list", _("Children"))
+ADMIN = ("admin:index", _("Administration"))
 _NAV_BY_ROLE = {
-    Role.TEACHER: [("home", _("My classes"))],
-    Role.SCHOOL_ADMIN: [("school_detail", _("My school")), ("admin:index", _("Administration"))],
-    Role.TOWNSHIP: [("school_list", _("Schools"))],
-    Role.BUREAU: [("school_list", _("Schools")), ("admin:index", _("Administration"))],
-    "": [("school_list", _("Schools")), ("admin:index", _("Administration"))],
+    Role.TEACHER: [("home", _("My classes")), CHILDREN],
+    Role.SCHOOL_ADMIN: [("school_detail", _("My school")), CHILDREN, ADMIN],
+    Role.TOWNSHIP: [("school_list", _("Schools")), CHILDREN],
+    Role.BUREAU: [("school_list", _("Schools")), CHILDREN, ADMIN],
+    "": [("school_list", _("Schools")), CHILDREN, ADMIN],
 }
 
 

@@ -10,9 +10,19 @@ from registry.models.users import Role
 ROLE_PERMISSIONS = {
     Role.TEACHER: {
         "registry.view_own_classes",
+        "registry.view_child",
+        "registry.add_child",
+        "registry.change_child",
+        "registry.view_full_id_number",
     },
     Role.SCHOOL_ADMIN: {
         "registry.view_school_page",
+        "registry.view_child",
+        "registry.add_child",
+        "registry.change_child",
+        "registry.view_full_id_number",
+        "registry.manage_registry",
+        "registry.view_change_history",
         "registry.reset_password",
         "registry.use_admin",
         "registry.view_classroom",
@@ -25,10 +35,12 @@ ROLE_PERMISSIONS = {
         "registry.view_termday",
     },
     Role.TOWNSHIP: {
+        "registry.view_child",
         "registry.view_school_list",
         "registry.view_school_page",
     },
     Role.BUREAU: {
+        "registry.view_child",
         "registry.view_school_list",
         "registry.view_school_page",
         "registry.reset_password",

@@ -1,10 +1,22 @@
 """Reads of the registry that are more than a filter; each takes the user and starts
 from the scoped querysets."""
 
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from registry.models import Classroom, School, User
+from registry.models import (
+    Category,
+    Child,
+    Classroom,
+    FamilyMember,
+    FivePart,
+    RegistryEpisode,
+    School,
+    User,
+)
+from registry.models.children import DERIVED_CATEGORIES
 from registry.permissions import managed_roles
 
 
@@ -44,3 +56,75 @@ def staff_for_school(user, school):
 def resettable_staff(user):
     """Accounts whose password ``user`` may reset."""
     return User.objects.for_user(user).filter(role__in=managed_roles(user))
+
+
+def child_list(user, filters=None, today=None):
+    """The children a user may see, filtered as the child list's form says, with their
+    categories and five-clear state computed in SQL (a fixed number of queries)."""
+    filters = filters or {}
+    qs = (
+        Child.objects.for_user(user)
+        .with_categories(today)
+        .with_five_clear()
+        .with_on_registry()
+        .select_related("classroom", "school")
+        .order_by("school__code", "classroom__grade", "classroom__number", "name", "pk")
+    )
+    if filters.get("q"):
+        qs = qs.filter(name__contains=filters["q"].strip())
+    if filters.get("school"):
+        qs = qs.filter(school=filters["school"])
+    if filters.get("classroom"):
+        qs = qs.filter(classroom=filters["classroom"])
+    category = filters.get("category")
+    if category in DERIVED_CATEGORIES:
+        qs = qs.filter(**{f"is_{category}": True})
+    elif category == Category.HARDSHIP:
+        qs = qs.exclude(hardship_kind="")
+    elif category:
+        qs = qs.filter(**{category: True})
+    if filters.get("incomplete"):
+        qs = qs.filter(five_clear_count__lt=len(FivePart))
+    status = filters.get("status") or "registered"
+    if status != "all":
+        qs = qs.filter(on_registry=status == "registered")
+    attention = filters.get("attention")
+    if attention == "exit":
+        qs = qs.filter(on_registry=True, has_category=False)
+    elif attention == "enter":
+        qs = qs.filter(on_registry=False, has_category=True)
+    return qs
+
+
+def registry_attention(user, today=None):
+    """How many children the school should look at again, because what the system
+    derives changed: on the registry with no category left (a parent came home), or
+    off it while meeting a category (three months reached). The school decides."""
+    qs = Child.objects.for_user(user).with_categories(today).with_on_registry()
+    return qs.aggregate(
+        exit=Count("pk", filter=Q(on_registry=True, has_category=False)),
+        enter=Count("pk", filter=Q(on_registry=False, has_category=True)),
+    )
+
+
+def child_episodes(user, child):
+    return (
+        RegistryEpisode.objects.for_user(user)
+        .filter(child=child)
+        .select_related("school", "opened_by", "closed_by")
+        .order_by("-entered_on", "-pk")
+    )
+
+
+def child_change_history(child):
+    """Change-history entries of the child and their family members, newest first."""
+    child_type = ContentType.objects.get_for_model(Child)
+    member_type = ContentType.objects.get_for_model(FamilyMember)
+    return (
+        LogEntry.objects.filter(
+            Q(content_type=child_type, object_pk=str(child.pk))
+            | Q(content_type=member_type, additional_data__child_id=child.pk)
+        )
+        .select_related("actor", "content_type")
+        .order_by("-timestamp", "-pk")
+    )

@@ -1,5 +1,18 @@
 """The registry's models: the organisation (county to classroom), terms, and staff."""
 
+from registry.models.children import (
+    AccessLog,
+    Category,
+    Child,
+    EntryKind,
+    ExitReason,
+    FamilyMember,
+    FivePart,
+    HardshipKind,
+    RegistryEpisode,
+    Sex,
+    Situation,
+)
 from registry.models.organisation import (
     Classroom,
     County,
@@ -12,6 +25,17 @@ from registry.models.organisation import (
 from registry.models.users import Role, User
 
 __all__ = [
+    "AccessLog",
+    "Category",
+    "Child",
+    "EntryKind",
+    "ExitReason",
+    "FamilyMember",
+    "FivePart",
+    "HardshipKind",
+    "RegistryEpisode",
+    "Sex",
+    "Situation",
     "Classroom",
     "County",
     "Role",

@@ -1,12 +1,8 @@
-"""The registry's pages: each role's home, the schools, and staff password resets."""
+"""Each role's home, the schools, and staff password resets."""
 
-from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -30,6 +26,7 @@ def teacher_home(request):
         Classroom.objects.for_user(request.user)
         .filter(school_year=selectors.current_school_year())
         .select_related("school")
+        .annotate(child_count=Count("children"))
     )
     return render(request, "registry/teacher_home.html", {"classrooms": classrooms})
 
@@ -81,25 +78,3 @@ def staff_reset_password(request, pk):
             {"staff": staff, "password": password},
         )
     return render(request, "registry/staff_reset_password.html", {"staff": staff})
-
-
-class PasswordChangeView(auth_views.PasswordChangeView):
-    success_url = reverse_lazy("home")
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        services.staff_password_changed(user=form.user)
-        messages.success(self.request, _("Your password has been changed."))
-        return response
-
-
-def locked_out(request, original_response=None, credentials=None):
-    """django-axes' lockout page: what happened and when to try again, in the
-    user's language."""
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(
-        request,
-        "registry/locked_out.html",
-        {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes},
-        status=429,
-    )

@@ -1,5 +1,4 @@
-"""The registry's writers. Views, the admin and commands change data only through these
-keyword-only functions, which check who may act, validate and save atomically."""
+"""Writers for the organisation: staff accounts and terms."""
 
 import secrets
 

@@ -1,0 +1,41 @@
+"""The registry's writers. Views, the admin, the importer and commands change data only
+through these keyword-only functions, which check who may act, validate and save
+atomically."""
+
+from registry.services.children import (
+    access_log_record,
+    child_exit,
+    child_find_for_transfer,
+    child_reenter,
+    child_register,
+    child_transfer_in,
+    child_update,
+    consent_record,
+    family_member_delete,
+    family_member_save,
+)
+from registry.services.organisation import (
+    staff_password_changed,
+    staff_reset_password,
+    staff_save,
+    term_day_save,
+    term_save,
+)
+
+__all__ = [
+    "access_log_record",
+    "child_exit",
+    "child_find_for_transfer",
+    "child_reenter",
+    "child_register",
+    "child_transfer_in",
+    "child_update",
+    "consent_record",
+    "family_member_delete",
+    "family_member_save",
+    "staff_password_changed",
+    "staff_reset_password",
+    "staff_save",
+    "term_day_save",
+    "term_save",
+]
