@@ -203,10 +203,17 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="carecase@localhost")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"hide_query_strings": {"()": "carecase.log_filters.HideQueryStrings"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Axes logs usernames on every attempt; keep that out of INFO-level logs.
         "axes": {"level": "WARNING"},
+        # Request lines: search terms (children's names) never reach the log.
+        "django.server": {
+            "handlers": ["console"], "level": "INFO", "propagate": False,
+            "filters": ["hide_query_strings"],
+        },
+        "django.request": {"filters": ["hide_query_strings"]},
     },
 }

@@ -282,3 +282,29 @@ def test_a_bad_phone_number_is_explained_and_nothing_is_saved(client, kids):
     assert response.status_code == 200
     assert "0791-12345678" in response.content.decode()
     assert not child.family.exists()
+
+
+def test_change_history_shows_who_changed_what_with_the_id_masked(client, kids):
+    child = kids.child_a
+    client.force_login(kids.teacher_a)
+    client.post(reverse("child_edit", args=[child.pk, "traits"]),
+                {"personality": "内向，爱画画", "hobbies": "画画"})
+    client.force_login(kids.admin_a)
+    page = client.get(reverse("child_history", args=[child.pk])).content.decode()
+    assert "内向，爱画画" in page
+    assert kids.teacher_a.real_name in page
+    assert child.id_number not in page
+    assert AccessLog.objects.filter(child=child, action="view_history").count() == 1
+
+
+def test_attention_panel_prompts_when_a_parent_came_home(client, kids):
+    kids.child_a.family.filter(kind__in=["father", "mother"]).update(
+        situation="home", away_since=None, workplace="")
+    client.force_login(kids.admin_a)
+    response = client.get(reverse("child_list"))
+    assert response.context["attention"] == {"exit": 1, "enter": 0}
+    assert "已不符合任何类别" in response.content.decode()
+    flagged = client.get(reverse("child_list"), {"attention": "exit", "status": "registered"})
+    assert [c.pk for c in flagged.context["page"]] == [kids.child_a.pk]
+    # The system only prompts: the child stays on the registry until a person decides.
+    assert kids.child_a.episodes.get().exited_on is None

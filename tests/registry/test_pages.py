@@ -62,34 +62,26 @@ def test_every_page_sends_a_content_security_policy_without_inline_script(client
     assert "unsafe-inline" not in policy
 
 
-def test_demo_command_loads_the_demo_around_today(capsys):
+def test_demo_loads_around_today_and_each_login_lands_on_its_home_in_chinese(client, capsys):
     call_command("demo")
     out = capsys.readouterr().out
     assert DEMO_PASSWORD in out
+    assert Term.objects.filter(county__code="360101").count() == 2
+    landings = {
+        "teacher1": "我的班级",
+        "principal1": "城关镇中心小学",
+        "township1": "城关镇第二小学",
+        "bureau1": "石桥镇初级中学",
+        "bureau2": "河口镇中心小学",
+    }
     for username, _who, _lands_on in DEMO_LOGINS:
         assert username in out
         assert User.objects.filter(username=username).exists()
-    assert Term.objects.filter(county__code="360101").count() == 2
-    call_command("demo")  # again: nothing doubles
-    assert Term.objects.filter(county__code="360101").count() == 2
-
-
-@pytest.mark.parametrize(
-    "username, landing",
-    [
-        ("teacher1", "我的班级"),
-        ("principal1", "城关镇中心小学"),
-        ("township1", "城关镇第二小学"),
-        ("bureau1", "石桥镇初级中学"),
-        ("bureau2", "河口镇中心小学"),
-    ],
-)
-def test_each_demo_login_lands_on_its_home_in_chinese(client, username, landing):
-    call_command("demo")
-    response = client.post(
-        reverse("login"), {"username": username, "password": DEMO_PASSWORD}, follow=True
-    )
-    page = response.content.decode()
-    assert response.status_code == 200
-    assert landing in page
-    assert "退出登录" in page
+    for username, landing in landings.items():
+        response = client.post(
+            reverse("login"), {"username": username, "password": DEMO_PASSWORD}, follow=True
+        )
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert landing in page and "退出登录" in page
+        client.logout()
