@@ -18,6 +18,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from registry.idnumber import mask_id_number, parse_id_number, validate_id_number, validate_phone
 from registry.scoping import area_filter
@@ -203,7 +204,7 @@ def _contacts_clear_q():
 
 class Child(models.Model):
     # Basic information (基本信息)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     id_number = models.CharField(
@@ -439,7 +440,7 @@ class FamilyMember(models.Model):
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="family",
                               verbose_name=_("child"))
     kind = models.CharField(_("who"), max_length=10, choices=Kind.choices)
-    name = models.CharField(_("name"), max_length=50, blank=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[validate_phone])
     situation = models.CharField(_("situation"), max_length=10, choices=Situation.choices,
                                  blank=True)
