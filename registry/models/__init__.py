@@ -22,6 +22,7 @@ from registry.models.organisation import (
     TermDay,
     Township,
 )
+from registry.models.uploads import PendingUpload
 from registry.models.users import Role, User
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "FamilyMember",
     "FivePart",
     "HardshipKind",
+    "PendingUpload",
     "RegistryEpisode",
     "Sex",
     "Situation",

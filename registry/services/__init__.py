@@ -21,6 +21,11 @@ from registry.services.organisation import (
     term_day_save,
     term_save,
 )
+from registry.services.uploads import (
+    pending_upload_discard,
+    pending_upload_store,
+    pending_uploads_purge,
+)
 
 __all__ = [
     "access_log_record",
@@ -33,6 +38,9 @@ __all__ = [
     "consent_record",
     "family_member_delete",
     "family_member_save",
+    "pending_upload_discard",
+    "pending_upload_store",
+    "pending_uploads_purge",
     "staff_password_changed",
     "staff_reset_password",
     "staff_save",
