@@ -180,9 +180,9 @@ class ChildFilterForm(forms.Form):
     ]
 
     q = forms.CharField(label=_("Name"), required=False, max_length=50)
-    school = forms.ModelChoiceField(label=_("School"), required=False,
+    school = forms.ModelChoiceField(label=_("School"), required=False, empty_label="—",
                                     queryset=School.objects.none())
-    classroom = forms.ModelChoiceField(label=_("Class"), required=False,
+    classroom = forms.ModelChoiceField(label=_("Class"), required=False, empty_label="—",
                                        queryset=Classroom.objects.none())
     category = forms.ChoiceField(label=_("Category"), required=False,
                                  choices=[("", "—"), *Category.choices])

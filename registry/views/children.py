@@ -192,42 +192,41 @@ def child_family(request, pk):
     })
 
 
+def _registry_change(request, pk, *, form_class, service, done, title):
+    """A form that opens or closes a registry episode through ``service``."""
+    child = _scoped_child(request, pk)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(actor=request.user, child=child, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors_from(error, form)
+        else:
+            messages.success(request, done)
+            return redirect("child_detail", pk=child.pk)
+    return render(request, "registry/child_form.html", {
+        "form": form, "child": child, "title": title,
+    })
+
+
 @login_required
 @permission_required("registry.manage_registry", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def child_exit(request, pk):
-    child = _scoped_child(request, pk)
-    form = forms.ExitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.child_exit(actor=request.user, child=child, **form.cleaned_data)
-        except ValidationError as error:
-            _form_errors_from(error, form)
-        else:
-            messages.success(request, _("The exit is recorded."))
-            return redirect("child_detail", pk=child.pk)
-    return render(request, "registry/child_form.html", {
-        "form": form, "child": child, "title": _("Record leaving the registry"),
-    })
+    return _registry_change(
+        request, pk, form_class=forms.ExitForm, service=services.child_exit,
+        done=_("The exit is recorded."), title=_("Record leaving the registry"),
+    )
 
 
 @login_required
 @permission_required("registry.manage_registry", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def child_reenter(request, pk):
-    child = _scoped_child(request, pk)
-    form = forms.ReenterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.child_reenter(actor=request.user, child=child, **form.cleaned_data)
-        except ValidationError as error:
-            _form_errors_from(error, form)
-        else:
-            messages.success(request, _("The child is back on the registry."))
-            return redirect("child_detail", pk=child.pk)
-    return render(request, "registry/child_form.html", {
-        "form": form, "child": child, "title": _("Put back on the registry"),
-    })
+    return _registry_change(
+        request, pk, form_class=forms.ReenterForm, service=services.child_reenter,
+        done=_("The child is back on the registry."), title=_("Put back on the registry"),
+    )
 
 
 @login_required
