@@ -3,6 +3,8 @@
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from tests import factories
 
@@ -20,6 +22,15 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language: a request in an earlier test
+    (the test client runs in this thread) may have left another one active."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -99,7 +99,7 @@ class ClassroomFactory(DjangoModelFactory):
     school = factory.SubFactory(SchoolFactory)
     school_year = factory.LazyFunction(current_school_year)
     grade = 3
-    number = factory.Sequence(lambda n: n + 1)
+    number = factory.Sequence(lambda n: n % 90 + 1)  # class numbers are small in real schools
     homeroom_teacher = factory.SubFactory(TeacherFactory, school=factory.SelfAttribute("..school"))
 
 

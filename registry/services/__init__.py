@@ -4,6 +4,7 @@ atomically."""
 
 from registry.services.children import (
     access_log_record,
+    access_log_record_many,
     child_exit,
     child_find_for_transfer,
     child_reenter,
@@ -14,6 +15,7 @@ from registry.services.children import (
     family_member_delete,
     family_member_save,
 )
+from registry.services.classrooms import classroom_open, classroom_set_homeroom_teacher
 from registry.services.organisation import (
     staff_password_changed,
     staff_reset_password,
@@ -21,6 +23,9 @@ from registry.services.organisation import (
     term_day_save,
     term_save,
 )
+from registry.services.rollover import child_hand_on, school_rollover
+from registry.services.roster import roster_import
+from registry.services.staff_import import staff_import_confirm
 from registry.services.uploads import (
     pending_upload_discard,
     pending_upload_store,
@@ -29,18 +34,25 @@ from registry.services.uploads import (
 
 __all__ = [
     "access_log_record",
+    "access_log_record_many",
     "child_exit",
     "child_find_for_transfer",
+    "child_hand_on",
     "child_reenter",
     "child_register",
     "child_transfer_in",
     "child_update",
+    "classroom_open",
+    "classroom_set_homeroom_teacher",
     "consent_record",
     "family_member_delete",
     "family_member_save",
     "pending_upload_discard",
     "pending_upload_store",
     "pending_uploads_purge",
+    "roster_import",
+    "school_rollover",
+    "staff_import_confirm",
     "staff_password_changed",
     "staff_reset_password",
     "staff_save",

@@ -209,3 +209,12 @@ def access_log_record(*, user, action, child=None, school=None, detail="", rows=
         school=school or (child.school if child else None), detail=detail[:300], rows=rows,
     )
 
+
+def access_log_record_many(*, user, action, children, detail=""):
+    """Append one line per child in a single query, for pages that show many children's
+    records at once (a class's record cards), so each child's log stays complete."""
+    return AccessLog.objects.bulk_create([
+        AccessLog(user=user, action=action, child=child, school_id=child.school_id,
+                  detail=detail[:300])
+        for child in children
+    ])

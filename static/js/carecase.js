@@ -4,3 +4,10 @@ document.querySelectorAll("form[data-language-switch] select").forEach(function 
     select.form.submit();
   });
 });
+
+// Print buttons (the record card, the contact sheet): CSP allows no inline handlers.
+document.querySelectorAll("button[data-print]").forEach(function (button) {
+  button.addEventListener("click", function () {
+    window.print();
+  });
+});
