@@ -596,12 +596,14 @@ class AccessLogQuerySet(models.QuerySet):
 
 class AccessLog(models.Model):
     """Append-only: who opened which child's file, or exported or imported how many
-    rows. Written only by ``registry.services.access_log_record``."""
+    rows. Written only by ``registry.services.access_log_record`` (and its bulk twin
+    ``access_log_record_many`` for pages showing many files at once)."""
 
     class Action(models.TextChoices):
         VIEW_PROFILE = "view_profile", _("Opened a profile")
         VIEW_HISTORY = "view_history", _("Opened a change history")
         VIEW_CARD = "view_card", _("Opened a record card")
+        VIEW_CONTACTS = "view_contacts", _("Opened a contact sheet")
         EXPORT = "export", _("Exported")
         IMPORT = "import", _("Imported")
         TRANSFER_LOOKUP = "transfer_lookup", _("Looked up a child for transfer")

@@ -134,6 +134,11 @@ def class_contacts(request, pk):
         {"child": child, **_family(child)}
         for child in _sheet_children(request.user, classroom)
     ]
+    # The sheet shows every family's phone numbers: it is logged like an export.
+    services.access_log_record(
+        user=request.user, action=AccessLog.Action.VIEW_CONTACTS, school=classroom.school,
+        detail=f"contact sheet {_class_label(classroom)}", rows=len(rows),
+    )
     return render(request, "registry/class_contacts.html", {
         "classroom": classroom,
         "rows": rows,

@@ -25,6 +25,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 
 
 def pytest_collection_modifyitems(items):
@@ -47,11 +48,23 @@ def browser():
         browser.close()
 
 
+def _page(browser, live_server, viewport):
+    context = browser.new_context(viewport=viewport, locale="zh-CN", base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    return context, context.new_page()
+
+
 @pytest.fixture
 def phone(browser, live_server):
     """A page at phone size, speaking Chinese, pointed at the live server."""
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+    context, page = _page(browser, live_server, PHONE)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser, live_server):
+    """A page on a school computer's screen."""
+    context, page = _page(browser, live_server, DESKTOP)
     yield page
     context.close()

@@ -235,3 +235,11 @@ def test_links_to_the_paperwork(client, kids):
     school = client.get(reverse("school_detail", args=[kids.school_a.pk])).content.decode()
     assert reverse("class_cards", args=[kids.class_a.pk]) in school
     assert reverse("class_contacts", args=[kids.class_a.pk]) not in school
+
+
+def test_opening_a_contact_sheet_is_in_the_access_log(client, world):
+    factories.FiveClearChildFactory(classroom=world.class_a)
+    client.force_login(world.teacher_a)
+    client.get(reverse("class_contacts", args=[world.class_a.pk]))
+    entry = AccessLog.objects.get(action=AccessLog.Action.VIEW_CONTACTS)
+    assert (entry.user, entry.school, entry.rows) == (world.teacher_a, world.school_a, 1)
