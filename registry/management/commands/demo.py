@@ -4,7 +4,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from interventions.services import care_standards_install_defaults
 from registry.demo import DEMO_LOGINS, DEMO_PASSWORD, build_demo
+from registry.models import County
 
 
 class Command(BaseCommand):
@@ -13,6 +15,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             call_command("loaddata", "demo", verbosity=0)
+            for county in County.objects.all():
+                care_standards_install_defaults(county=county)
             school_year = build_demo()
         self.stdout.write(self.style.SUCCESS(f"Demo county loaded for school year {school_year}."))
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
