@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class InterventionsConfig(AppConfig):
     name = "interventions"
     verbose_name = _("Care work")
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from interventions.models import Pairing, Volunteer
+
+        # Change history of who was paired with a child, and of the volunteers.
+        auditlog.register(Pairing)
+        auditlog.register(Volunteer)

@@ -9,7 +9,8 @@ CHILDREN = ("child_list", _("Children"))
 ADMIN = ("admin:index", _("Administration"))
 _NAV_BY_ROLE = {
     Role.TEACHER: [("home", _("My classes")), CHILDREN],
-    Role.SCHOOL_ADMIN: [("school_detail", _("My school")), CHILDREN, ADMIN],
+    Role.SCHOOL_ADMIN: [("school_detail", _("My school")), CHILDREN,
+                        ("pairing_list", _("Pairings")), ADMIN],
     Role.TOWNSHIP: [("school_list", _("Schools")), CHILDREN],
     Role.BUREAU: [("school_list", _("Schools")), CHILDREN, ADMIN],
     "": [("school_list", _("Schools")), CHILDREN, ADMIN],

@@ -16,6 +16,7 @@ ROLE_PERMISSIONS = {
         "registry.view_full_id_number",
         "registry.view_contact_sheet",
         "registry.export_roster",
+        "interventions.view_pairing",
     },
     Role.SCHOOL_ADMIN: {
         "registry.view_school_page",
@@ -40,12 +41,16 @@ ROLE_PERMISSIONS = {
         "registry.change_user",
         "registry.view_term",
         "registry.view_termday",
+        "interventions.view_pairing",
+        "interventions.manage_pairings",
+        "interventions.manage_volunteers",
     },
     Role.TOWNSHIP: {
         "registry.view_child",
         "registry.export_roster",
         "registry.view_school_list",
         "registry.view_school_page",
+        "interventions.view_pairing",
     },
     Role.BUREAU: {
         "registry.view_child",
@@ -71,6 +76,8 @@ ROLE_PERMISSIONS = {
         "registry.view_user",
         "registry.add_user",
         "registry.change_user",
+        "interventions.view_pairing",
+        "interventions.manage_volunteers",
     },
 }
 

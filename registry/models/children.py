@@ -103,10 +103,18 @@ FIVE_CLEAR_FIELDS = {
 class ChildQuerySet(models.QuerySet):
     def for_user(self, user):
         """The access rule for children: the user's area, and for a teacher the
-        classes they lead."""
+        classes they lead and the children they are the active mentor or surrogate
+        parent of (within the area, so a transfer ends the access)."""
         qs = self.filter(area_filter(user, school_path="school"))
         if user.is_authenticated and user.is_teacher:
-            qs = qs.filter(classroom__homeroom_teacher=user)
+            # Imported here: the care work's models import this module.
+            from interventions.models import Pairing, PairingKind
+
+            paired = Exists(Pairing.objects.filter(
+                child=OuterRef("pk"), staff=user, end_date__isnull=True,
+                kind__in=[PairingKind.MENTOR, PairingKind.SURROGATE],
+            ))
+            qs = qs.filter(Q(classroom__homeroom_teacher=user) | Q(paired))
         return qs
 
     def in_registry(self):
