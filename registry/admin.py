@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from interventions.services import care_standards_install_defaults
 from registry import services
 from registry.models import Classroom, County, School, Term, TermDay, Township, User
 from registry.permissions import managed_roles
@@ -67,6 +68,11 @@ class ScopedAdmin(admin.ModelAdmin):
 @admin.register(County)
 class CountyAdmin(ScopedAdmin):
     list_display = ["name", "code"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A new county starts with the action plan's care standards.
+        care_standards_install_defaults(county=obj)
 
 
 @admin.register(Township)

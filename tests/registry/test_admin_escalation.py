@@ -143,3 +143,13 @@ def test_school_admin_cannot_name_another_schools_teacher_as_homeroom_teacher(cl
                                  "homeroom_teacher": world.teacher_b.pk})
     assert response.status_code == 200
     assert not Classroom.objects.filter(number=9).exists()
+
+
+def test_a_county_added_in_the_admin_starts_with_the_plans_care_standards(client, world):
+    from interventions.models import CareStandard
+
+    client.force_login(world.superuser)
+    response = client.post(reverse("admin:registry_county_add"), {"name": "新县", "code": "360999"})
+    assert response.status_code == 302
+    codes = set(CareStandard.objects.filter(county__code="360999").values_list("code", flat=True))
+    assert "weekly_talk" in codes and len(codes) == 6
