@@ -3,7 +3,7 @@ re-entries, transfers in and the change history."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
@@ -34,6 +34,14 @@ def _scoped_child(request, pk):
                         "consent_recorded_by")
         .prefetch_related("family"),
         pk=pk,
+    )
+
+
+def _may_edit_basic(user, child):
+    """Name, ID and class belong to the school admin and the homeroom teacher; a paired
+    mentor or surrogate parent completes the other parts."""
+    return user.has_perm("registry.manage_registry") or (
+        child.classroom is not None and child.classroom.homeroom_teacher_id == user.pk
     )
 
 
@@ -74,6 +82,7 @@ def child_detail(request, pk):
     family = child.family_by_kind()
     return render(request, "registry/child_detail.html", {
         "child": child,
+        "may_edit_basic": _may_edit_basic(request.user, child),
         "five_clear": child.five_clear(),
         "categories": child.categories(),
         "away_pending": child.away_pending(),
@@ -114,6 +123,8 @@ def child_edit(request, pk, part):
     if part not in EDIT_PARTS:
         raise Http404
     child = _scoped_child(request, pk)
+    if part == "basic" and not _may_edit_basic(request.user, child):
+        raise PermissionDenied
     form_class, title = EDIT_PARTS[part]
     kwargs = {"user": request.user} if part == "basic" else {}
     form = form_class(request.POST or None, instance=child, **kwargs)

@@ -24,6 +24,7 @@ from interventions.services import (
 )
 from registry.models import Child
 from tests import factories
+from tests.interventions.factories import PairingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -435,3 +436,13 @@ def test_the_volunteers_page_adds_a_volunteer(client, kids):
     assert "周阿姨" in client.get(reverse("volunteer_list")).content.decode()
     client.force_login(kids.admin_b)
     assert "周阿姨" not in client.get(reverse("volunteer_list")).content.decode()
+
+
+def test_a_mentor_completes_the_file_but_leaves_basic_information_to_the_class(client, world):
+    child = factories.FiveClearChildFactory(classroom=world.class_a)
+    mentor = PairingFactory(child=child).staff
+    client.force_login(mentor)
+    assert client.get(reverse("child_edit", args=[child.pk, "traits"])).status_code == 200
+    assert client.get(reverse("child_edit", args=[child.pk, "basic"])).status_code == 403
+    page = client.get(reverse("child_detail", args=[child.pk])).content.decode()
+    assert reverse("child_edit", args=[child.pk, "basic"]) not in page

@@ -4,6 +4,7 @@ is checked afterwards."""
 import pytest
 from django.urls import reverse
 
+from interventions.models import CareStandard
 from registry.models import Classroom, Role, School, User
 
 pytestmark = pytest.mark.django_db
@@ -146,8 +147,6 @@ def test_school_admin_cannot_name_another_schools_teacher_as_homeroom_teacher(cl
 
 
 def test_a_county_added_in_the_admin_starts_with_the_plans_care_standards(client, world):
-    from interventions.models import CareStandard
-
     client.force_login(world.superuser)
     response = client.post(reverse("admin:registry_county_add"), {"name": "新县", "code": "360999"})
     assert response.status_code == 302
