@@ -24,7 +24,6 @@ from interventions.services import (
 )
 from registry.models import Child
 from tests import factories
-from tests.interventions.factories import PairingFactory
 
 pytestmark = pytest.mark.django_db
 
