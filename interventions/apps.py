@@ -9,8 +9,10 @@ class InterventionsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from interventions.models import Pairing, Volunteer
+        from interventions.models import ContactLog, Pairing, Volunteer
 
         # Change history of who was paired with a child, and of the volunteers.
         auditlog.register(Pairing)
         auditlog.register(Volunteer)
+        # Corrections of contact logs (what was logged, and who changed it).
+        auditlog.register(ContactLog, exclude_fields=["updated_at"])

@@ -1,13 +1,24 @@
 """Forms of the pairings pages. Every choice (children, staff, classes, volunteers) comes
 from the access rule."""
 
+import uuid
+
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from interventions import selectors
-from interventions.models import Pairing, PairingKind, Volunteer
+from interventions.models import (
+    Channel,
+    ContactLog,
+    ContactWith,
+    Pairing,
+    PairingKind,
+    Priority,
+    StandardCode,
+    Volunteer,
+)
 from registry.forms import DateInput
 from registry.models import Classroom, School
 from registry.selectors import current_school_year
@@ -117,3 +128,56 @@ class VolunteerForm(forms.ModelForm):
             del self.fields["school"]
         else:
             self.fields["school"].queryset = School.objects.for_user(user).order_by("name")
+
+
+# --- Contact logs ------------------------------------------------------------------------
+
+def _log_label(field_name):
+    return ContactLog._meta.get_field(field_name).verbose_name
+
+
+class ContactLogForm(forms.Form):
+    """One contact with a child, prefilled for the usual case (today's talk in person with
+    the child). The hidden one-time token makes a double submit harmless; on a failed
+    submission the page comes back with the same token and everything typed."""
+
+    submission_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    happened_on = forms.DateField(label=_log_label("happened_on"), widget=DateInput(),
+                                  initial=timezone.localdate)
+    standard = forms.ChoiceField(label=_log_label("standard"),
+                                 choices=ContactLog._meta.get_field("standard").choices,
+                                 initial=StandardCode.WEEKLY_TALK)
+    channel = forms.ChoiceField(label=_log_label("channel"), choices=Channel.choices,
+                                widget=forms.RadioSelect, initial=Channel.IN_PERSON)
+    with_whom = forms.MultipleChoiceField(
+        label=_log_label("with_whom"), choices=ContactWith.choices,
+        widget=forms.CheckboxSelectMultiple, initial=[ContactWith.CHILD],
+        error_messages={"required": _("Tick at least one person the contact was with.")},
+    )
+    priorities = forms.MultipleChoiceField(
+        label=_log_label("priorities"), choices=Priority.choices,
+        widget=forms.CheckboxSelectMultiple, required=False,
+    )
+    summary = forms.CharField(label=_log_label("summary"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 4}))
+    wellbeing = forms.TypedChoiceField(
+        label=_log_label("wellbeing"), required=False, coerce=int, empty_value=None,
+        choices=[("", _("Not noted")),
+                 *ContactLog._meta.get_field("wellbeing").choices],
+    )
+
+    def service_fields(self):
+        """The cleaned fields the services take (without the token)."""
+        return {name: value for name, value in self.cleaned_data.items()
+                if name != "submission_token"}
+
+
+class ContactLogEditForm(ContactLogForm):
+    """A correction of a saved log: the same fields, no token."""
+
+    def __init__(self, *args, log, **kwargs):
+        initial = {name: getattr(log, name) for name in (
+            "happened_on", "standard", "channel", "with_whom", "priorities", "summary",
+            "wellbeing")}
+        super().__init__(*args, initial=initial, **kwargs)
+        del self.fields["submission_token"]

@@ -1,13 +1,27 @@
 """Writers for the care work: care standards, pairings and volunteers."""
 
+import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from interventions.models import CareStandard, Pairing, PairingKind, Volunteer
+from interventions.models import (
+    OTHER_CONTACT,
+    CareStandard,
+    Channel,
+    ContactLog,
+    ContactWith,
+    Pairing,
+    PairingKind,
+    Priority,
+    StandardCode,
+    Volunteer,
+)
 from interventions.standards import DEFAULTS_VALID_FROM, PLAN_DEFAULTS
-from registry.models import Child, School
+from registry.models import Child, RegistryEpisode, School
 from registry.models.users import SCHOOL_ROLES
 
 
@@ -187,3 +201,207 @@ def volunteer_save(*, actor, volunteer):
     volunteer.full_clean()
     volunteer.save()
     return volunteer
+
+
+# --- Contact logs ------------------------------------------------------------------------
+
+#: How many calendar days (Asia/Shanghai) after recording its author may correct a log.
+LOG_CORRECTION_DAYS = 7
+
+LOG_FIELDS = ("standard", "happened_on", "channel", "with_whom", "priorities", "summary",
+              "wellbeing")
+
+
+def _registry_entry(child):
+    """The day the child first entered the registry, or None if they never did."""
+    return RegistryEpisode.objects.filter(child=child).aggregate(
+        first=Min("entered_on")
+    )["first"]
+
+
+def _distinct(values):
+    return list(dict.fromkeys(values or ()))
+
+
+def _clean_log_fields(child, *, standard, happened_on, channel, with_whom, priorities,
+                      summary, wellbeing):
+    """Check a log's fields against the rules; return them normalised, or raise a
+    ValidationError naming the field at fault."""
+    errors = {}
+    entered_on = _registry_entry(child)
+    if entered_on is None:
+        raise ValidationError(
+            _("%(name)s has never been on the registry, so no contact can be logged.")
+            % {"name": child.name}, code="not_registered",
+        )
+    if happened_on is None:
+        errors["happened_on"] = _("Give the date of the contact.")
+    elif happened_on > timezone.localdate():
+        errors["happened_on"] = _("This date is in the future.")
+    elif happened_on < entered_on:
+        errors["happened_on"] = _(
+            "This date is before the child entered the registry (%(date)s)."
+        ) % {"date": entered_on.isoformat()}
+    if standard not in {*StandardCode.values, OTHER_CONTACT}:
+        errors["standard"] = _("Choose what the contact counts toward.")
+    if channel not in Channel.values:
+        errors["channel"] = _("Choose how the contact happened.")
+    with_whom = _distinct(with_whom)
+    if not with_whom:
+        errors["with_whom"] = _("Tick at least one person the contact was with.")
+    elif not set(with_whom) <= set(ContactWith.values):
+        errors["with_whom"] = _("Choose people from the list.")
+    priorities = _distinct(priorities)
+    if not set(priorities) <= set(Priority.values):
+        errors["priorities"] = _("Choose priorities from the list.")
+    if wellbeing is not None and wellbeing not in range(1, 6):
+        errors["wellbeing"] = _("Choose a wellbeing from the list.")
+    if errors:
+        raise ValidationError(errors)
+    return {"standard": standard, "happened_on": happened_on, "channel": channel,
+            "with_whom": with_whom, "priorities": priorities,
+            "summary": (summary or "").strip(), "wellbeing": wellbeing}
+
+
+def contact_log_record(*, actor, child, submission_token, standard, happened_on, channel,
+                       with_whom, priorities, summary="", wellbeing=None):
+    """Log one contact with ``child`` by ``actor``, at the child's current school.
+
+    Idempotent on ``submission_token`` (the form's one-time token): when a log with that
+    token exists already — a double submit, a retried request, two requests racing — it
+    is returned with ``created=False`` and nothing is written. Returns ``(log, created)``.
+    """
+    _assert_may(actor, "interventions.add_contactlog")
+    _assert_children_in_scope(actor, [child])
+    existing = ContactLog.objects.filter(submission_token=submission_token).first()
+    if existing is not None:
+        return _same_submission(existing, actor, child), False
+    fields = _clean_log_fields(
+        child, standard=standard, happened_on=happened_on, channel=channel,
+        with_whom=with_whom, priorities=priorities, summary=summary, wellbeing=wellbeing,
+    )
+    log = ContactLog(child=child, school_id=child.school_id, author=actor,
+                     submission_token=submission_token, **fields)
+    log.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            log.save()
+    except IntegrityError:
+        # The same token saved by a request racing this one: the unique token refused
+        # the second row, so hand back the first.
+        existing = ContactLog.objects.filter(submission_token=submission_token).first()
+        if existing is None:
+            raise
+        return _same_submission(existing, actor, child), False
+    return log, True
+
+
+def _same_submission(log, actor, child):
+    """A token names one person's submission for one child; anything else is refused."""
+    if log.author_id != actor.pk or log.child_id != child.pk:
+        raise PermissionDenied
+    return log
+
+
+def contact_log_correctable_until(log):
+    """The last day (Asia/Shanghai) the author may correct ``log``."""
+    return timezone.localdate(log.created_at) + datetime.timedelta(days=LOG_CORRECTION_DAYS)
+
+
+def contact_log_may_correct(actor, log):
+    """The author, for LOG_CORRECTION_DAYS days after recording it; afterwards only the
+    school admin of the school the log was made at."""
+    if not actor.has_perm("interventions.change_contactlog"):
+        return False
+    if not ContactLog.objects.for_user(actor).filter(pk=log.pk).exists():
+        return False
+    if actor.is_school_admin and actor.school_id == log.school_id:
+        return True
+    return (log.author_id == actor.pk
+            and timezone.localdate() <= contact_log_correctable_until(log))
+
+
+@transaction.atomic
+def contact_log_update(*, actor, log, **fields):
+    """Correct ``log`` (any of LOG_FIELDS); the same rules as recording it apply."""
+    unknown = set(fields) - set(LOG_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a correctable field of a contact log: {sorted(unknown)}")
+    if not contact_log_may_correct(actor, log):
+        raise PermissionDenied
+    cleaned = _clean_log_fields(
+        log.child, **{name: fields.get(name, getattr(log, name)) for name in LOG_FIELDS}
+    )
+    for name, value in cleaned.items():
+        setattr(log, name, value)
+    log.full_clean(validate_unique=False, validate_constraints=False)
+    log.save(update_fields=[*LOG_FIELDS, "updated_at"])
+    return log
+
+
+# --- Care standards: the bureau's adjustments ----------------------------------------------
+
+
+def current_period_start(*, county, period, today):
+    """The first day of the period of kind ``period`` that holds ``today``: this week's
+    Monday, this month's 1st, this year's 1 January, or the first day of the county's
+    term holding ``today`` (between terms: the next term's)."""
+    from datetime import date, timedelta
+
+    from interventions.models import Period
+    from registry.models import Term
+
+    if period == Period.WEEK:
+        return today - timedelta(days=today.weekday())
+    if period == Period.MONTH:
+        return today.replace(day=1)
+    if period == Period.YEAR:
+        return date(today.year, 1, 1)
+    terms = Term.objects.filter(county=county)
+    term = (terms.filter(start_date__lte=today, end_date__gte=today).first()
+            or terms.filter(start_date__gt=today).order_by("start_date").first())
+    if term is None:
+        raise ValidationError({"period": _(
+            "The county has no current or coming term: add the term to the calendar first."
+        )})
+    return term.start_date
+
+
+@transaction.atomic
+def care_standard_adjust(*, actor, county, code, period, contacts_needed, responsible,
+                         applies_in_holidays, today=None):
+    """Change a county's care standard from the current period on (the period kind of
+    the new rule decides which period is current). The version in force is closed on
+    the day before the current period starts and a new one opens on that day, so past
+    periods keep the rule they were owed under; a version that itself started in the
+    current period (a second edit) is changed in place. Bureau of the county only."""
+    if not actor.has_perm("interventions.change_carestandard"):
+        raise PermissionDenied
+    if not (actor.is_superuser or (actor.is_bureau and actor.county_id == county.pk)):
+        raise PermissionDenied
+    from datetime import timedelta
+
+    if contacts_needed is None or contacts_needed < 1:
+        raise ValidationError({"contacts_needed": _("A period needs at least one contact.")})
+    today = today or timezone.localdate()
+    current = (CareStandard.objects.select_for_update()
+               .filter(county=county, code=code, valid_until__isnull=True).first())
+    if current is None:
+        raise ValidationError(_("This care standard is not in force in the county."))
+    rule = {"period": period, "contacts_needed": contacts_needed, "responsible": responsible,
+            "applies_in_holidays": applies_in_holidays}
+    if all(getattr(current, field) == value for field, value in rule.items()):
+        return current
+    start = current_period_start(county=county, period=period, today=today)
+    if current.valid_from >= start:
+        for field, value in rule.items():
+            setattr(current, field, value)
+        current.full_clean(validate_constraints=False)
+        current.save(update_fields=list(rule))
+        return current
+    new = CareStandard(county=county, code=code, valid_from=start, **rule)
+    new.full_clean(validate_constraints=False)
+    current.valid_until = start - timedelta(days=1)
+    current.save(update_fields=["valid_until"])
+    new.save()
+    return new

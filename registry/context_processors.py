@@ -12,7 +12,8 @@ _NAV_BY_ROLE = {
     Role.SCHOOL_ADMIN: [("school_detail", _("My school")), CHILDREN,
                         ("pairing_list", _("Pairings")), ADMIN],
     Role.TOWNSHIP: [("school_list", _("Schools")), CHILDREN],
-    Role.BUREAU: [("school_list", _("Schools")), CHILDREN, ADMIN],
+    Role.BUREAU: [("school_list", _("Schools")), CHILDREN,
+                  ("care_standards", _("Standards and calendar")), ADMIN],
     "": [("school_list", _("Schools")), CHILDREN, ADMIN],
 }
 

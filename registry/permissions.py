@@ -17,6 +17,8 @@ ROLE_PERMISSIONS = {
         "registry.view_contact_sheet",
         "registry.export_roster",
         "interventions.view_pairing",
+        "interventions.add_contactlog",
+        "interventions.change_contactlog",
     },
     Role.SCHOOL_ADMIN: {
         "registry.view_school_page",
@@ -44,6 +46,8 @@ ROLE_PERMISSIONS = {
         "interventions.view_pairing",
         "interventions.manage_pairings",
         "interventions.manage_volunteers",
+        "interventions.add_contactlog",
+        "interventions.change_contactlog",
     },
     Role.TOWNSHIP: {
         "registry.view_child",
@@ -78,6 +82,8 @@ ROLE_PERMISSIONS = {
         "registry.change_user",
         "interventions.view_pairing",
         "interventions.manage_volunteers",
+        "interventions.change_carestandard",
+        "registry.manage_calendar",
     },
 }
 
