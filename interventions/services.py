@@ -4,7 +4,6 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -212,11 +211,10 @@ LOG_FIELDS = ("standard", "happened_on", "channel", "with_whom", "priorities", "
               "wellbeing")
 
 
-def _registry_entry(child):
-    """The day the child first entered the registry, or None if they never did."""
-    return RegistryEpisode.objects.filter(child=child).aggregate(
-        first=Min("entered_on")
-    )["first"]
+def _registry_stays(child):
+    """The child's stays on the registry: [(entered_on, exited_on or None), …]."""
+    return list(RegistryEpisode.objects.filter(child=child)
+                .order_by("entered_on").values_list("entered_on", "exited_on"))
 
 
 def _distinct(values):
@@ -228,7 +226,8 @@ def _clean_log_fields(child, *, standard, happened_on, channel, with_whom, prior
     """Check a log's fields against the rules; return them normalised, or raise a
     ValidationError naming the field at fault."""
     errors = {}
-    entered_on = _registry_entry(child)
+    stays = _registry_stays(child)
+    entered_on = stays[0][0] if stays else None
     if entered_on is None:
         raise ValidationError(
             _("%(name)s has never been on the registry, so no contact can be logged.")
@@ -242,6 +241,9 @@ def _clean_log_fields(child, *, standard, happened_on, channel, with_whom, prior
         errors["happened_on"] = _(
             "This date is before the child entered the registry (%(date)s)."
         ) % {"date": entered_on.isoformat()}
+    elif not any(start <= happened_on and (end is None or happened_on <= end)
+                 for start, end in stays):
+        errors["happened_on"] = _("On this date the child was not on the registry.")
     if standard not in {*StandardCode.values, OTHER_CONTACT}:
         errors["standard"] = _("Choose what the contact counts toward.")
     if channel not in Channel.values:

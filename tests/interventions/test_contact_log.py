@@ -82,6 +82,17 @@ def test_a_date_before_the_registry_entry_is_refused(world):
     assert log.pk
 
 
+def test_a_date_after_the_child_left_the_registry_is_refused(world):
+    child = on_registry_child(world.class_a, entered=today() - datetime.timedelta(days=30))
+    child.episodes.update(exited_on=today() - datetime.timedelta(days=10),
+                          exit_reason="moved_away")
+    with pytest.raises(ValidationError) as error:
+        record(world.teacher_a, child, happened_on=today() - datetime.timedelta(days=9))
+    assert "不在册" in error.value.error_dict["happened_on"][0].messages[0]
+    log, _ = record(world.teacher_a, child, happened_on=today() - datetime.timedelta(days=10))
+    assert log.pk
+
+
 def test_a_child_never_on_the_registry_cannot_be_logged(world):
     child = factories.ChildFactory(classroom=world.class_a, episode=False)
     with pytest.raises(ValidationError, match="从未建档"):

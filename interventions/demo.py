@@ -1,0 +1,149 @@
+"""The demo county's care work, built around today: pairings, and this term's contact
+logs with realistic gaps — most classes fairly regular, one class exemplary, some
+children overdue and a few never talked to — so every page shows real states.
+
+A synthetic-data generator: it writes with ``bulk_create``, as DESIGN.md allows for
+generators only. Deterministic for a given ``today``.
+"""
+
+import random
+import uuid
+from datetime import timedelta
+
+from interventions.models import (
+    Channel,
+    ContactLog,
+    ContactWith,
+    Pairing,
+    PairingKind,
+    Priority,
+    StandardCode,
+)
+from registry.models import Child, Role, Term, User
+
+SEED = 20261127
+# The class that keeps every standard: 城关镇中心小学 grade 5 class 1 (school 1).
+EXEMPLARY = (1, 5, 1)
+TALK_SUMMARIES = [
+    "聊了这周的学习，数学作业按时完成，鼓励继续保持。",
+    "说起想念在外打工的妈妈，安慰了他，约好周末视频。",
+    "和同学有点小矛盾，已经调解，情绪平稳。",
+    "最近睡得晚，提醒按时作息，跟爷爷沟通了。",
+    "参加了学校合唱排练，很开心，主动说了很多话。",
+    "作文进步明显，表扬了她，鼓励多读课外书。",
+]
+
+
+def _term_start(county_id, today):
+    term = (Term.objects.filter(county_id=county_id, start_date__lte=today)
+            .order_by("-start_date").first())
+    return term.start_date if term else today - timedelta(days=60)
+
+
+def _mondays(start, today):
+    day = start - timedelta(days=start.weekday())
+    while day <= today:
+        yield day
+        day += timedelta(days=7)
+
+
+def _pairings(rng, children, staff_by_school, admins):
+    pairings = []
+    for child in children:
+        teachers = staff_by_school.get(child.school_id, [])
+        if not teachers:
+            continue
+        created_by = admins[child.school_id]
+        if rng.random() < 0.8:
+            pairings.append(Pairing(
+                child=child, kind=PairingKind.MENTOR, staff=rng.choice(teachers),
+                school_id=child.school_id, start_date=child.entered_on, created_by=created_by,
+            ))
+        if rng.random() < 0.6:
+            pairings.append(Pairing(
+                child=child, kind=PairingKind.SURROGATE, staff=rng.choice(teachers),
+                school_id=child.school_id, start_date=child.entered_on, created_by=created_by,
+            ))
+    return pairings
+
+
+def _log(rng, child, standard, day, author, channel, with_whom):
+    return ContactLog(
+        child=child, standard=standard, happened_on=day, channel=channel,
+        with_whom=with_whom, priorities=rng.sample([p.value for p in Priority], 2),
+        summary=rng.choice(TALK_SUMMARIES) if standard == StandardCode.WEEKLY_TALK else "",
+        wellbeing=rng.choice([3, 4, 4, 5]), author=author, school_id=child.school_id,
+        submission_token=uuid.uuid4(),
+    )
+
+
+def _child_logs(rng, child, today, start, regularity):
+    """One child's talks, family calls and home visits from ``start`` to today."""
+    author = child.classroom.homeroom_teacher
+    logs = []
+    this_monday = today - timedelta(days=today.weekday())
+    for monday in _mondays(max(start, child.entered_on), today):
+        # This week's work is about half done when the demo opens (except in the
+        # exemplary class, which is done already).
+        chance = regularity if regularity == 1 or monday != this_monday else regularity / 2
+        if rng.random() < chance:
+            day = min(monday + timedelta(days=rng.randint(0, 4)), today)
+            if day >= child.entered_on:
+                logs.append(_log(rng, child, StandardCode.WEEKLY_TALK, day, author,
+                                 Channel.IN_PERSON, [ContactWith.CHILD]))
+    month = start.replace(day=1)
+    while month <= today:
+        for code, channel, whom in (
+            (StandardCode.FAMILY_CONTACT, Channel.PHONE, [ContactWith.CHILD, ContactWith.MOTHER]),
+            (StandardCode.HOME_VISIT, Channel.IN_PERSON, [ContactWith.GUARDIAN]),
+        ):
+            if rng.random() < regularity:
+                day = min(month + timedelta(days=rng.randint(3, 25)), today)
+                if day >= child.entered_on:
+                    logs.append(_log(rng, child, code, day, author, channel, whom))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return logs
+
+
+def clear_care(counties):
+    """Remove the demo counties' contact logs and pairings (logs protect the children
+    they are about, so this runs before the registry's demo is rebuilt)."""
+    ContactLog.objects.filter(child__county__in=counties).delete()
+    Pairing.objects.filter(child__county__in=counties).delete()
+
+
+def build_care(today):
+    """Pair the demo's children and write this term's contact logs."""
+    rng = random.Random(SEED)
+    children = list(
+        Child.objects.in_registry()
+        .filter(classroom__homeroom_teacher__isnull=False)
+        .select_related("classroom")
+        .order_by("pk")
+    )
+    first_entry = dict(
+        Child.objects.filter(pk__in=[c.pk for c in children])
+        .values_list("pk", "episodes__entered_on")
+        .order_by("pk", "episodes__entered_on")  # the current stay's entry wins
+    )
+    for child in children:
+        child.entered_on = first_entry[child.pk]
+    staff_by_school, admins = {}, {}
+    for user in User.objects.filter(role__in=[Role.TEACHER, Role.SCHOOL_ADMIN], is_active=True):
+        if user.role == Role.TEACHER:
+            staff_by_school.setdefault(user.school_id, []).append(user)
+        else:
+            admins[user.school_id] = user
+    Pairing.objects.bulk_create(_pairings(rng, children, staff_by_school, admins))
+
+    logs = []
+    for child in children:
+        classroom = child.classroom
+        if (child.school_id, classroom.grade, classroom.number) == EXEMPLARY:
+            regularity = 1.0
+        else:
+            regularity = rng.choice([0.0, 0.35, 0.7, 0.85, 0.85, 0.95])
+        start = _term_start(child.county_id, today)
+        logs.extend(_child_logs(rng, child, today, start, regularity))
+    ContactLog.objects.bulk_create(logs, batch_size=1000)
+    return len(logs)
