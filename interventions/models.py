@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from registry.models import Child
+from registry.models.children import child_record_filter
 from registry.scoping import area_filter
 
 
@@ -234,10 +235,7 @@ OTHER_CONTACT = "other"
 class ContactLogQuerySet(models.QuerySet):
     def for_user(self, user):
         """A child's logs follow the child; the school a log was made at keeps it."""
-        in_scope = Q(child__in=Child.objects.for_user(user))
-        if user.is_authenticated and not user.is_teacher:
-            in_scope |= area_filter(user, school_path="school")
-        return self.filter(in_scope)
+        return self.filter(child_record_filter(user))
 
 
 class ContactLog(models.Model):

@@ -7,7 +7,6 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from registry.models import (
-    Category,
     Child,
     Classroom,
     FamilyMember,
@@ -16,7 +15,6 @@ from registry.models import (
     School,
     User,
 )
-from registry.models.children import DERIVED_CATEGORIES
 from registry.permissions import managed_roles
 
 
@@ -76,13 +74,8 @@ def child_list(user, filters=None, today=None):
         qs = qs.filter(school=filters["school"])
     if filters.get("classroom"):
         qs = qs.filter(classroom=filters["classroom"])
-    category = filters.get("category")
-    if category in DERIVED_CATEGORIES:
-        qs = qs.filter(**{f"is_{category}": True})
-    elif category == Category.HARDSHIP:
-        qs = qs.exclude(hardship_kind="")
-    elif category:
-        qs = qs.filter(**{category: True})
+    if filters.get("category"):
+        qs = qs.carrying(filters["category"])
     if filters.get("incomplete"):
         qs = qs.filter(five_clear_count__lt=len(FivePart))
     status = filters.get("status") or "registered"

@@ -158,8 +158,12 @@ class ChildQuerySet(models.QuerySet):
 
     def with_category(self, category, today=None):
         """Only children carrying ``category`` (derived or recorded)."""
+        return self.with_categories(today).carrying(category)
+
+    def carrying(self, category):
+        """Filter a queryset already annotated by ``with_categories`` to ``category``."""
         if category in DERIVED_CATEGORIES:
-            return self.with_categories(today).filter(**{f"is_{category}": True})
+            return self.filter(**{f"is_{category}": True})
         if category == Category.HARDSHIP:
             return self.exclude(hardship_kind="")
         return self.filter(**{category: True})
@@ -531,15 +535,21 @@ class EntryKind(models.TextChoices):
     TRANSFERRED_IN = "transferred_in", _("Transferred in")
 
 
+def child_record_filter(user):
+    """The access rule for records about a child that keep the school they were made at
+    (registry episodes, contact logs): a child's whole history follows them, so the
+    school they are at now sees every record; the school a record was made at keeps
+    seeing it, so a sending school still sees its "transferred out" line, and nothing
+    after it."""
+    in_scope = Q(child__in=Child.objects.for_user(user))
+    if user.is_authenticated and not user.is_teacher:
+        in_scope |= area_filter(user, school_path="school")
+    return in_scope
+
+
 class RegistryEpisodeQuerySet(models.QuerySet):
     def for_user(self, user):
-        """A child's whole history follows them: the school they are at now sees every
-        episode. The school an episode was made at keeps seeing it, so a sending school
-        still sees its "transferred out" line, and nothing after it."""
-        in_scope = Q(child__in=Child.objects.for_user(user))
-        if user.is_authenticated and not user.is_teacher:
-            in_scope |= area_filter(user, school_path="school")
-        return self.filter(in_scope)
+        return self.filter(child_record_filter(user))
 
 
 class RegistryEpisode(models.Model):
