@@ -22,6 +22,7 @@ from interventions.models import (
 from interventions.standards import DEFAULTS_VALID_FROM, PLAN_DEFAULTS
 from registry.models import Child, RegistryEpisode, School
 from registry.models.users import SCHOOL_ROLES
+from registry.permissions import require_perm
 
 
 @transaction.atomic
@@ -40,11 +41,6 @@ def care_standards_install_defaults(*, county):
 # --- Pairings and volunteers -------------------------------------------------------------
 
 STAFF_KINDS = (PairingKind.MENTOR, PairingKind.SURROGATE)
-
-
-def _assert_may(actor, perm):
-    if not actor.has_perm(perm):
-        raise PermissionDenied
 
 
 def _assert_children_in_scope(actor, children):
@@ -100,7 +96,7 @@ def pairing_assign(*, actor, child, kind, start_date, staff=None, buddy_name="",
     """Pair ``child`` with a staff mentor or surrogate parent (a teacher or admin of the
     child's school), a pupil buddy (named, with a class of the child's school) or a
     volunteer the actor can see. Only the person fields of ``kind`` are kept."""
-    _assert_may(actor, "interventions.manage_pairings")
+    require_perm(actor, "interventions.manage_pairings")
     _assert_children_in_scope(actor, [child])
     pairing = Pairing(child=child, kind=kind, start_date=start_date, school_id=child.school_id,
                       created_by=actor)
@@ -135,7 +131,7 @@ def pairing_assign(*, actor, child, kind, start_date, staff=None, buddy_name="",
 def pairing_end(*, actor, pairing, end_date):
     """End an active pairing on ``end_date`` (not before its start, not in the future);
     it stays as history."""
-    _assert_may(actor, "interventions.manage_pairings")
+    require_perm(actor, "interventions.manage_pairings")
     _assert_children_in_scope(actor, [pairing.child])
     if pairing.end_date is not None:
         raise ValidationError(_("This pairing has already ended."))
@@ -157,7 +153,7 @@ def pairings_assign_bulk(*, actor, kind, staff, children, start_date):
     of none: a child who already has an active one refuses the whole batch, naming the
     children, so the school ends or skips those pairings deliberately (no silent
     replacement)."""
-    _assert_may(actor, "interventions.manage_pairings")
+    require_perm(actor, "interventions.manage_pairings")
     children = list(children)
     if not children:
         raise ValidationError({"children": _("Tick at least one child.")})
@@ -184,7 +180,7 @@ def pairings_assign_bulk(*, actor, kind, staff, children, start_date):
 def volunteer_save(*, actor, volunteer):
     """Add or change a volunteer. A school admin keeps the school's volunteers; a bureau
     user the county's, for the whole county (no school) or for one of its schools."""
-    _assert_may(actor, "interventions.manage_volunteers")
+    require_perm(actor, "interventions.manage_volunteers")
     if volunteer.pk and not Volunteer.objects.for_user(actor).filter(pk=volunteer.pk).exists():
         raise PermissionDenied
     if actor.is_school_admin:
@@ -273,7 +269,7 @@ def contact_log_record(*, actor, child, submission_token, standard, happened_on,
     token exists already — a double submit, a retried request, two requests racing — it
     is returned with ``created=False`` and nothing is written. Returns ``(log, created)``.
     """
-    _assert_may(actor, "interventions.add_contactlog")
+    require_perm(actor, "interventions.add_contactlog")
     _assert_children_in_scope(actor, [child])
     existing = ContactLog.objects.filter(submission_token=submission_token).first()
     if existing is not None:

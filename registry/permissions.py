@@ -5,6 +5,8 @@ declare what they need with ``permission_required("registry.…")`` and template
 ``perms.registry.…``. Scope (which objects) is the queryset rule's job, not this table's.
 """
 
+from django.core.exceptions import PermissionDenied
+
 from registry.models.users import Role
 
 ROLE_PERMISSIONS = {
@@ -119,3 +121,9 @@ class RolePermissionBackend:
             return False
         prefix = f"{app_label}."
         return any(p.startswith(prefix) for p in ROLE_PERMISSIONS.get(user_obj.role, ()))
+
+
+def require_perm(actor, perm):
+    """For services: refuse an actor whose role lacks ``perm``."""
+    if not actor.has_perm(perm):
+        raise PermissionDenied

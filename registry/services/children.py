@@ -15,11 +15,7 @@ from registry.models import (
     ExitReason,
     RegistryEpisode,
 )
-
-
-def _assert_may(actor, perm):
-    if not actor.has_perm(perm):
-        raise PermissionDenied
+from registry.permissions import require_perm
 
 
 def _assert_child_in_scope(actor, child):
@@ -55,7 +51,7 @@ def _open_episode(*, actor, child, kind, entered_on):
 def child_register(*, actor, child, family=(), entered_on=None):
     """Put a new child on the registry in ``child.classroom``, with their family, and
     open their first registry episode."""
-    _assert_may(actor, "registry.add_child")
+    require_perm(actor, "registry.add_child")
     if child.classroom is None:
         raise ValidationError({"classroom": _("Choose the child's class.")})
     _assert_classroom_in_scope(actor, child.classroom)
@@ -76,7 +72,7 @@ def child_register(*, actor, child, family=(), entered_on=None):
 def child_update(*, actor, child):
     """Save changes to a child's profile made by ``actor`` (homeroom teacher: own
     class; school admin: own school). The class may change only within their reach."""
-    _assert_may(actor, "registry.change_child")
+    require_perm(actor, "registry.change_child")
     _assert_child_in_scope(actor, child)
     _assert_classroom_in_scope(actor, child.classroom)
     child.full_clean()
@@ -86,7 +82,7 @@ def child_update(*, actor, child):
 
 @transaction.atomic
 def family_member_save(*, actor, member):
-    _assert_may(actor, "registry.change_child")
+    require_perm(actor, "registry.change_child")
     _assert_child_in_scope(actor, member.child)
     member.full_clean(**CHEAP_CLEAN)
     member.save()
@@ -95,7 +91,7 @@ def family_member_save(*, actor, member):
 
 @transaction.atomic
 def family_member_delete(*, actor, member):
-    _assert_may(actor, "registry.change_child")
+    require_perm(actor, "registry.change_child")
     _assert_child_in_scope(actor, member.child)
     member.delete()
 
@@ -103,7 +99,7 @@ def family_member_delete(*, actor, member):
 @transaction.atomic
 def consent_record(*, actor, child, consent_date, consent_method):
     """Record the guardian's consent to registration, and who recorded it."""
-    _assert_may(actor, "registry.change_child")
+    require_perm(actor, "registry.change_child")
     _assert_child_in_scope(actor, child)
     if consent_method not in dict(Child._meta.get_field("consent_method").choices):
         raise ValidationError({"consent_method": _("Choose how consent was given.")})
@@ -120,7 +116,7 @@ def consent_record(*, actor, child, consent_date, consent_method):
 @transaction.atomic
 def child_exit(*, actor, child, exited_on, reason, note=""):
     """Close the child's open registry episode."""
-    _assert_may(actor, "registry.manage_registry")
+    require_perm(actor, "registry.manage_registry")
     _assert_child_in_scope(actor, child)
     episode = child.episodes.select_for_update().filter(exited_on__isnull=True).first()
     if episode is None:
@@ -140,7 +136,7 @@ def child_exit(*, actor, child, exited_on, reason, note=""):
 @transaction.atomic
 def child_reenter(*, actor, child, entered_on):
     """Open a new registry episode for a child who left the registry."""
-    _assert_may(actor, "registry.manage_registry")
+    require_perm(actor, "registry.manage_registry")
     _assert_child_in_scope(actor, child)
     episodes = list(child.episodes.select_for_update().order_by("-entered_on", "-pk"))
     if any(e.is_open for e in episodes):
@@ -157,7 +153,7 @@ def child_reenter(*, actor, child, entered_on):
 def child_find_for_transfer(*, actor, id_number="", student_number=""):
     """The child of the actor's county, registered at another school, with this ID
     number (else student number); None when there is none. Every look-up is logged."""
-    _assert_may(actor, "registry.manage_registry")
+    require_perm(actor, "registry.manage_registry")
     id_number = id_number.strip().upper()
     student_number = student_number.strip()
     if not (id_number or student_number):
@@ -180,7 +176,7 @@ def child_find_for_transfer(*, actor, id_number="", student_number=""):
 def child_transfer_in(*, actor, child, classroom, transferred_on):
     """Take a child of another school of the county into ``classroom``. The sending
     school's episode closes as "transferred out"; the child's whole file follows."""
-    _assert_may(actor, "registry.manage_registry")
+    require_perm(actor, "registry.manage_registry")
     _assert_classroom_in_scope(actor, classroom)
     if child.county_id != classroom.school.county_id or child.school_id == classroom.school_id:
         raise PermissionDenied

@@ -5,18 +5,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from registry.models import Classroom, School
-
-
-def _assert_may(actor, perm):
-    if not actor.has_perm(perm):
-        raise PermissionDenied
+from registry.permissions import require_perm
 
 
 @transaction.atomic
 def classroom_set_homeroom_teacher(*, actor, classroom, teacher):
     """Make ``teacher`` (a teacher or admin of the class's school, or None) the homeroom
     teacher of a class the actor can reach."""
-    _assert_may(actor, "registry.change_classroom")
+    require_perm(actor, "registry.change_classroom")
     if not Classroom.objects.for_user(actor).filter(pk=classroom.pk).exists():
         raise PermissionDenied
     classroom.homeroom_teacher = teacher
@@ -28,7 +24,7 @@ def classroom_set_homeroom_teacher(*, actor, classroom, teacher):
 @transaction.atomic
 def classroom_open(*, actor, school, school_year, grade, number, homeroom_teacher=None):
     """Open a new class at a school the actor can reach."""
-    _assert_may(actor, "registry.add_classroom")
+    require_perm(actor, "registry.add_classroom")
     if not School.objects.for_user(actor).filter(pk=school.pk).exists():
         raise PermissionDenied
     classroom = Classroom(school=school, school_year=school_year, grade=grade, number=number,

@@ -8,14 +8,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from registry.models import Child, Classroom, EntryKind, ExitReason, School
+from registry.permissions import require_perm
 from registry.rollover import RECEIVING_STAGES
 from registry.services.children import _open_episode, child_exit
 from registry.services.classrooms import classroom_open
-
-
-def _assert_may(actor, perm):
-    if not actor.has_perm(perm):
-        raise PermissionDenied
 
 
 def _move_to_class(child, classroom):
@@ -38,7 +34,7 @@ def child_hand_on(*, actor, child, school, on):
     the hand-on is their act, and the receiving school sees who made it. A child who is
     not on the registry moves with their file and stays off it. Dates before the open
     episode's entry are moved up to it."""
-    _assert_may(actor, "registry.manage_registry")
+    require_perm(actor, "registry.manage_registry")
     if not Child.objects.for_user(actor).filter(pk=child.pk).exists():
         raise PermissionDenied
     if (school.county_id != child.county_id or school.stage not in RECEIVING_STAGES
@@ -89,7 +85,7 @@ def school_rollover(*, actor, plan, choices):
     opens the chosen number of empty classes; the top grade's children graduate or are
     handed on. Any invalid choice (a teacher of another school, a receiving school of
     another county) raises and nothing is written."""
-    _assert_may(actor, "registry.rollover")
+    require_perm(actor, "registry.rollover")
     # Locking the school row makes a second rollover of the same school wait, then
     # find next year's classes and refuse.
     school = School.objects.for_user(actor).select_for_update().filter(

@@ -7,8 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from registry.models import AccessLog
+from registry.permissions import require_perm
 from registry.roster import RosterResource, roster_report
-from registry.services.children import _assert_may, access_log_record
+from registry.services.children import access_log_record
 
 
 def roster_import(*, actor, dataset, filename, dry_run=False, today=None):
@@ -16,7 +17,7 @@ def roster_import(*, actor, dataset, filename, dry_run=False, today=None):
     and return its ``RosterReport``. All or nothing: one row with an error and nothing is
     written. A dry run does every write and rolls it back, so its report is what the real
     import would do. A real import goes in the access log."""
-    _assert_may(actor, "registry.import_roster")
+    require_perm(actor, "registry.import_roster")
     if actor.school is None:
         raise PermissionDenied
     resource = RosterResource(actor=actor, school=actor.school, today=today)
