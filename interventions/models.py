@@ -289,3 +289,206 @@ class ContactLog(models.Model):
 
     def __str__(self):
         return f"{self.child} {self.happened_on} {self.get_standard_display()}"
+
+
+# --- Concerns and mandatory reports --------------------------------------------------------
+
+
+class ConcernCategory(models.TextChoices):
+    SAFETY = "safety", _("Safety")
+    PSYCHOLOGICAL = "psychological", _("Psychological")
+    HEALTH = "health", _("Health")
+    LEARNING = "learning", _("Learning")
+    FAMILY = "family", _("Family")
+    OTHER = "other", _("Other")
+
+
+class Severity(models.TextChoices):
+    WATCH = "watch", _("Keep an eye on it")
+    PROMPT = "prompt", _("Needs prompt follow-up")
+    SERIOUS = "serious", _("Serious: safety, abuse or self-harm (mandatory report)")
+
+
+class ConcernStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    FOLLOWING_UP = "following_up", _("Following up")
+    REFERRED = "referred", _("Referred")
+    RESOLVED = "resolved", _("Resolved")
+
+
+OPEN_CONCERN_STATUSES = (ConcernStatus.OPEN, ConcernStatus.FOLLOWING_UP, ConcernStatus.REFERRED)
+
+
+class ConcernQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """A concern follows the child, like a contact log; the school it was raised at
+        keeps it."""
+        return self.filter(child_record_filter(user))
+
+    def open(self):
+        return self.filter(status__in=OPEN_CONCERN_STATUSES)
+
+    def serious(self):
+        return self.filter(severity=Severity.SERIOUS)
+
+
+class Concern(models.Model):
+    """Something a talk (or anything else) revealed that needs follow-up. A serious one
+    is a mandatory report (强制报告): the school's administrators are alerted at once."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="concerns",
+                              verbose_name=_("child"))
+    school = models.ForeignKey("registry.School", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("school"))
+    log = models.ForeignKey(ContactLog, on_delete=models.SET_NULL, null=True, blank=True,
+                            related_name="concerns", verbose_name=_("raised from contact"))
+    category = models.CharField(_("category"), max_length=15,
+                                choices=ConcernCategory.choices)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices,
+                                default=Severity.WATCH)
+    description = models.TextField(_("what was noticed"))
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="assigned_concerns",
+                                    verbose_name=_("assigned to"))
+    status = models.CharField(_("status"), max_length=15, choices=ConcernStatus.choices,
+                              default=ConcernStatus.OPEN)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("raised by"))
+    submission_token = models.UUIDField(_("submission token"), default=uuid.uuid4,
+                                        unique=True, editable=False)
+    created_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    objects = ConcernQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("concern")
+        verbose_name_plural = _("concerns")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The school's open concerns, oldest first; a child's open concerns.
+            models.Index(fields=["school", "status", "created_at"],
+                         name="concern_school_status_idx"),
+            models.Index(fields=["child", "status"], name="concern_child_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="concern_resolved_when_resolved",
+                condition=Q(status="resolved", resolved_at__isnull=False)
+                | (~Q(status="resolved") & Q(resolved_at__isnull=True)),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.child} · {self.get_category_display()}"
+
+    @property
+    def is_serious(self):
+        return self.severity == Severity.SERIOUS
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_CONCERN_STATUSES
+
+
+class ConcernNote(models.Model):
+    """A dated follow-up note; it may move the concern to another status."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="notes",
+                                verbose_name=_("concern"))
+    happened_on = models.DateField(_("date"))
+    note = models.TextField(_("follow-up"))
+    status = models.CharField(_("status afterwards"), max_length=15,
+                              choices=ConcernStatus.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("author"))
+    submission_token = models.UUIDField(_("submission token"), default=uuid.uuid4,
+                                        unique=True, editable=False)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follow-up note")
+        verbose_name_plural = _("follow-up notes")
+        ordering = ["happened_on", "pk"]
+
+    def __str__(self):
+        return f"{self.concern} {self.happened_on}"
+
+
+class ConcernAlert(models.Model):
+    """Who was alerted of a mandatory report, when, how, and when they acknowledged it."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="alerts",
+                                verbose_name=_("concern"))
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="concern_alerts", verbose_name=_("alerted"))
+    alerted_at = models.DateTimeField(_("alerted at"), auto_now_add=True)
+    email_to = models.EmailField(_("e-mailed to"), blank=True)
+    email_sent_at = models.DateTimeField(_("e-mail sent at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mandatory report alert")
+        verbose_name_plural = _("mandatory report alerts")
+        ordering = ["alerted_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["concern", "recipient"],
+                                    name="concernalert_once_per_recipient"),
+        ]
+        indexes = [
+            # The layout's notice: a recipient's unacknowledged alerts, on every page.
+            models.Index(fields=["recipient", "acknowledged_at"],
+                         name="concernalert_pending_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.concern} → {self.recipient}"
+
+
+# --- Help plans ----------------------------------------------------------------------------
+
+
+class HelpPlanQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(child_record_filter(user))
+
+
+class HelpPlan(models.Model):
+    """A learning help plan (学习帮扶计划): for one child in one term, by a subject
+    teacher — the subject, goals, when, what and how, and the review at the end."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="help_plans",
+                              verbose_name=_("child"))
+    school = models.ForeignKey("registry.School", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("school"))
+    term = models.ForeignKey("registry.Term", on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("term"))
+    subject = models.CharField(_("subject"), max_length=30)
+    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="help_plans", verbose_name=_("teacher"))
+    goals = models.TextField(_("goals"))
+    schedule = models.CharField(_("schedule"), max_length=200,
+                                help_text=_("When the help happens, e.g. Tuesday and "
+                                            "Thursday after school."))
+    content = models.TextField(_("content"))
+    method = models.TextField(_("method"))
+    review_notes = models.TextField(_("review notes"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("written by"))
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = HelpPlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("help plan")
+        verbose_name_plural = _("help plans")
+        ordering = ["-created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["child", "term", "subject"],
+                                    name="helpplan_one_per_subject_and_term"),
+        ]
+        indexes = [models.Index(fields=["teacher", "term"], name="helpplan_teacher_term_idx")]
+
+    def __str__(self):
+        return f"{self.child} · {self.subject}"

@@ -1,9 +1,10 @@
 """Reads of the care work that are more than a filter; each takes the user and starts
 from the scoped querysets."""
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
-from interventions.models import Pairing, PairingKind, Volunteer
+from interventions.models import Concern, Pairing, PairingKind, Volunteer
 from registry.models import Child, User
 from registry.models.users import SCHOOL_ROLES
 
@@ -13,6 +14,22 @@ UNPAIRED_SURROGATE = "surrogate"
 
 def _active(kind):
     return Pairing.objects.filter(child=OuterRef("pk"), kind=kind, end_date__isnull=True)
+
+
+def with_concern_flags(children):
+    """Annotate a child queryset with ``open_concerns`` (how many concerns are open) and
+    ``serious_concern`` (one of them is a mandatory report), in two subqueries, so a
+    serious concern stands out wherever a child is listed. A child's concerns follow the
+    child: whoever may see the child sees that it has one."""
+    open_concerns = Concern.objects.open().filter(child=OuterRef("pk"))
+    return children.annotate(
+        open_concerns=Coalesce(
+            Subquery(open_concerns.order_by().values("child").annotate(n=Count("pk"))
+                     .values("n")[:1], output_field=IntegerField()),
+            0,
+        ),
+        serious_concern=Exists(open_concerns.serious()),
+    )
 
 
 def pairing_rows(user, school, *, classroom=None, unpaired=""):

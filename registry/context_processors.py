@@ -7,10 +7,13 @@ from registry.models import Role
 
 CHILDREN = ("child_list", _("Children"))
 ADMIN = ("admin:index", _("Administration"))
+CONCERNS = ("concern_list", _("Concerns"))
+HELP_PLANS = ("help_plan_list", _("Help plans"))
 _NAV_BY_ROLE = {
-    Role.TEACHER: [("home", _("My classes")), CHILDREN],
-    Role.SCHOOL_ADMIN: [("school_detail", _("My school")), CHILDREN,
-                        ("pairing_list", _("Pairings")), ADMIN],
+    Role.TEACHER: [("home", _("My week")), CHILDREN, CONCERNS, HELP_PLANS],
+    Role.SCHOOL_ADMIN: [("school_detail", _("My school")), ("my_week", _("My week")),
+                        CHILDREN, ("pairing_list", _("Pairings")), CONCERNS, HELP_PLANS,
+                        ADMIN],
     Role.TOWNSHIP: [("school_list", _("Schools")), CHILDREN],
     Role.BUREAU: [("school_list", _("Schools")), CHILDREN,
                   ("care_standards", _("Standards and calendar")), ADMIN],

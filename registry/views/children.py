@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import models, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -92,7 +92,21 @@ def child_detail(request, pk):
         "others": [m for m in child.family.all() if m.kind == FamilyMember.Kind.OTHER],
         "episodes": selectors.child_episodes(request.user, child),
         "age": child.age(),
+        "open_concerns": _open_concerns(request.user, child),
     })
+
+
+def _open_concerns(user, child):
+    """The child's open concerns, serious first, for those who may read concerns."""
+    if not user.has_perm("interventions.view_concern"):
+        return []
+    from interventions.models import Concern, Severity
+
+    return list(
+        Concern.objects.for_user(user).open().filter(child=child)
+        .order_by(models.Case(models.When(severity=Severity.SERIOUS, then=0), default=1),
+                  "created_at", "pk")
+    )
 
 
 @login_required
