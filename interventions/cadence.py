@@ -23,6 +23,8 @@ rule: ``Child.objects.for_user(user)``) or an iterable of child ids.
       no version covers the period's start);
     - ``last_contact``: the latest contact of that standard on or before ``on``, in any
       period, or ``None``;
+    - ``behind``: the period immediately before was owed and ended unmet (whatever the
+      state of this one: a met period that is ``behind`` was caught up);
     - ``state``:
 
       * ``not_owed``: nothing is owed for this child in this period (see "owed" below);
@@ -129,6 +131,9 @@ class StandardState:
     needed: int
     period: tuple[date, date] | None
     last_contact: date | None
+    # The period before this one was owed and ended unmet (so an unmet current period
+    # is overdue, and a met one was caught up).
+    behind: bool = False
 
     @property
     def owed(self):
@@ -389,20 +394,21 @@ def standard_states(children, on, *, today=None):
                 continue
             kind, period, version, previous, previous_version = plan
             count = counts.get((child_id, code, kind, period[0]), 0)
-            if not _owes(episodes, cal, period, version.in_holidays):
-                state = NOT_OWED
-            elif count >= version.needed:
-                state = MET
-            elif period[1] < today or (
+            behind = bool(
                 previous_version
                 and _owes(episodes, cal, previous, previous_version.in_holidays)
                 and counts.get((child_id, code, kind, previous[0]), 0) < previous_version.needed
-            ):
+            )
+            if not _owes(episodes, cal, period, version.in_holidays):
+                state, behind = NOT_OWED, False
+            elif count >= version.needed:
+                state = MET
+            elif period[1] < today or behind:
                 state = OVERDUE
             else:
                 state = DUE
             states[code] = StandardState(code, state, count, version.needed, period,
-                                         last_contact)
+                                         last_contact, behind)
         result[child_id] = states
     return result
 

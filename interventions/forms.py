@@ -166,10 +166,27 @@ class ContactLogForm(forms.Form):
                  *ContactLog._meta.get_field("wellbeing").choices],
     )
 
+    raise_concern = forms.BooleanField(
+        label=_("This contact raised a concern: record it next"), required=False,
+    )
+
     def service_fields(self):
         """The cleaned fields the services take (without the token)."""
         return {name: value for name, value in self.cleaned_data.items()
-                if name != "submission_token"}
+                if name not in ("submission_token", "raise_concern")}
+
+
+def contact_log_prefill(query):
+    """Initial values a link may set (the teacher's week sets the standard due and the
+    teacher's usual channel); anything not a known choice is ignored."""
+    initial = {}
+    standard = query.get("standard")
+    if standard in dict(ContactLog._meta.get_field("standard").choices):
+        initial["standard"] = standard
+    channel = query.get("channel")
+    if channel in Channel.values:
+        initial["channel"] = channel
+    return initial
 
 
 class ContactLogEditForm(ContactLogForm):
@@ -181,3 +198,4 @@ class ContactLogEditForm(ContactLogForm):
             "wellbeing")}
         super().__init__(*args, initial=initial, **kwargs)
         del self.fields["submission_token"]
+        del self.fields["raise_concern"]

@@ -294,6 +294,16 @@ def contact_log_record(*, actor, child, submission_token, standard, happened_on,
     return log, True
 
 
+def contact_log_recent_tokens(actor, child):
+    """The one-time tokens of the logs ``actor`` saved for ``child`` in the last two days:
+    the log form's page lists them so a draft kept in the browser after a lost
+    connection is not offered again once the server has it."""
+    since = timezone.now() - datetime.timedelta(days=2)
+    return [str(token) for token in ContactLog.objects.filter(
+        author=actor, child=child, created_at__gte=since,
+    ).values_list("submission_token", flat=True)]
+
+
 def _same_submission(log, actor, child):
     """A token names one person's submission for one child; anything else is refused."""
     if log.author_id != actor.pk or log.child_id != child.pk:

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -32,11 +32,12 @@ def _next_url(request, child):
 def contact_log_add(request, pk):
     child = get_object_or_404(Child.objects.for_user(request.user).select_related("school"),
                               pk=pk)
-    form = forms.ContactLogForm(request.POST or None)
+    form = forms.ContactLogForm(request.POST or None,
+                                initial=forms.contact_log_prefill(request.GET))
     next_url = _next_url(request, child)
     if request.method == "POST" and form.is_valid():
         try:
-            _log, created = services.contact_log_record(
+            log, created = services.contact_log_record(
                 actor=request.user, child=child,
                 submission_token=form.cleaned_data["submission_token"],
                 **form.service_fields(),
@@ -50,9 +51,15 @@ def contact_log_add(request, pk):
             else:
                 messages.info(request, _("This contact was already logged; it was not "
                                          "saved twice."))
+            if form.cleaned_data["raise_concern"] and request.user.has_perm(
+                "interventions.add_concern"
+            ):
+                return redirect(reverse("concern_add", args=[child.pk]) + "?"
+                                + urlencode({"log": log.pk, "next": next_url}))
             return redirect(next_url)
     return render(request, "interventions/contact_log_form.html", {
         "form": form, "child": child, "next_url": next_url, "editing": False,
+        "saved_tokens": services.contact_log_recent_tokens(request.user, child),
     })
 
 

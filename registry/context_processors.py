@@ -10,7 +10,7 @@ ADMIN = ("admin:index", _("Administration"))
 CONCERNS = ("concern_list", _("Concerns"))
 HELP_PLANS = ("help_plan_list", _("Help plans"))
 _NAV_BY_ROLE = {
-    Role.TEACHER: [("home", _("My week")), CHILDREN, CONCERNS, HELP_PLANS],
+    Role.TEACHER: [("my_week", _("My week")), CHILDREN, CONCERNS, HELP_PLANS],
     Role.SCHOOL_ADMIN: [("school_detail", _("My school")), ("my_week", _("My week")),
                         CHILDREN, ("pairing_list", _("Pairings")), CONCERNS, HELP_PLANS,
                         ADMIN],

@@ -11,7 +11,6 @@ from registry.models.users import Role
 
 ROLE_PERMISSIONS = {
     Role.TEACHER: {
-        "registry.view_own_classes",
         "registry.view_child",
         "registry.add_child",
         "registry.change_child",

@@ -1,34 +1,25 @@
 """Each role's home, the schools, and staff password resets."""
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from interventions.views_week import my_week
+from interventions.week import school_week_glance
 from registry import selectors, services
-from registry.models import Classroom, School
+from registry.models import School
 
 
 @login_required
 def home(request):
     user = request.user
     if user.is_teacher:
-        return teacher_home(request)
+        return my_week(request)
     if user.is_school_admin:
         return redirect("school_detail", pk=user.school_id)
     return redirect("school_list")
-
-
-@permission_required("registry.view_own_classes", raise_exception=True)
-def teacher_home(request):
-    classrooms = (
-        Classroom.objects.for_user(request.user)
-        .filter(school_year=selectors.current_school_year())
-        .select_related("school")
-        .annotate(child_count=Count("children"))
-    )
-    return render(request, "registry/teacher_home.html", {"classrooms": classrooms})
 
 
 @login_required
@@ -59,6 +50,7 @@ def school_detail(request, pk):
                 selectors.resettable_staff(user).filter(school=school).values_list("pk", flat=True)
             ),
             "school_year": selectors.current_school_year(),
+            "glance": school_week_glance(user, school, timezone.localdate()),
         },
     )
 
