@@ -37,7 +37,7 @@ def pairing_rows(user, school, *, classroom=None, unpaired=""):
     and surrogate parent, in two subqueries: one query whatever the number of children.
     ``unpaired`` keeps only those with no active mentor (or no surrogate parent)."""
     qs = (
-        Child.objects.for_user(user).in_registry().filter(school=school)
+        with_concern_flags(Child.objects.for_user(user).in_registry().filter(school=school))
         .select_related("classroom")
         .annotate(
             mentor_name=Subquery(_active(PairingKind.MENTOR).values("staff__real_name")[:1]),

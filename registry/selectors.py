@@ -6,6 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from interventions.selectors import with_concern_flags
 from registry.models import (
     Child,
     Classroom,
@@ -58,10 +59,11 @@ def resettable_staff(user):
 
 def child_list(user, filters=None, today=None):
     """The children a user may see, filtered as the child list's form says, with their
-    categories and five-clear state computed in SQL (a fixed number of queries)."""
+    categories, five-clear state and open concerns computed in SQL (a fixed number of
+    queries)."""
     filters = filters or {}
     qs = (
-        Child.objects.for_user(user)
+        with_concern_flags(Child.objects.for_user(user))
         .with_categories(today)
         .with_five_clear()
         .with_on_registry()
