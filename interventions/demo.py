@@ -1,6 +1,8 @@
-"""The demo county's care work, built around today: pairings, and this term's contact
-logs with realistic gaps — most classes fairly regular, one class exemplary, some
-children overdue and a few never talked to — so every page shows real states.
+"""The demo county's care work, built around today: pairings, this term's contact logs
+with realistic gaps — most classes fairly regular, one class exemplary, some children
+overdue and a few never talked to — a few concerns per school (and one mandatory report
+waiting for the first school's principal), and learning help plans, so every page shows
+real states.
 
 A synthetic-data generator: it writes with ``bulk_create``, as DESIGN.md allows for
 generators only. Deterministic for a given ``today``.
@@ -10,13 +12,22 @@ import random
 import uuid
 from datetime import timedelta
 
+from django.utils import timezone
+
 from interventions.models import (
     Channel,
+    Concern,
+    ConcernAlert,
+    ConcernCategory,
+    ConcernNote,
+    ConcernStatus,
     ContactLog,
     ContactWith,
+    HelpPlan,
     Pairing,
     PairingKind,
     Priority,
+    Severity,
     StandardCode,
 )
 from registry.models import Child, Role, Term, User
@@ -105,9 +116,100 @@ def _child_logs(rng, child, today, start, regularity):
     return logs
 
 
+CONCERNS = [
+    (ConcernCategory.LEARNING, Severity.WATCH, "最近数学作业多次未完成，上课容易走神。"),
+    (ConcernCategory.PSYCHOLOGICAL, Severity.PROMPT,
+     "妈妈外出后情绪低落，不愿和同学说话，需要心理疏导。"),
+    (ConcernCategory.HEALTH, Severity.WATCH, "经常说肚子疼，爷爷说没带去看过医生。"),
+    (ConcernCategory.FAMILY, Severity.PROMPT, "奶奶住院，孩子放学后无人照看。"),
+]
+SERIOUS = (ConcernCategory.SAFETY, Severity.SERIOUS,
+           "孩子说放学路上被高年级学生拦住要钱，手臂有淤青，不敢告诉家里。")
+SUBJECTS = [
+    ("数学", "期末数学达到及格，计算题少出错", "每周二、四放学后30分钟", "分数的加减，应用题审题",
+     "一对一讲解，错题本，每周批改一次"),
+    ("语文", "能独立完成一篇300字作文", "每周三午休", "阅读短文，写日记", "共读课外书，面批作文"),
+    ("英语", "掌握本学期单词和基本句型", "每周一、五早读", "单词听写，课文朗读",
+     "同伴互助，听读打卡"),
+]
+
+
+def _concerns(rng, children, today):
+    """A few open concerns per school (one followed up, one resolved), and a serious one
+    (a mandatory report) in the first school, waiting for its principal."""
+    now = timezone.now()
+    by_school = {}
+    for child in children:
+        by_school.setdefault(child.school_id, []).append(child)
+    made = []
+    for school_id, pupils in sorted(by_school.items()):
+        for index, child in enumerate(rng.sample(pupils, min(4, len(pupils)))):
+            category, severity, text = CONCERNS[index % len(CONCERNS)]
+            teacher = child.classroom.homeroom_teacher
+            status = [ConcernStatus.OPEN, ConcernStatus.FOLLOWING_UP, ConcernStatus.RESOLVED,
+                      ConcernStatus.REFERRED][index % 4]
+            made.append((Concern(
+                child=child, school_id=school_id, category=category, severity=severity,
+                description=text, assigned_to=teacher, raised_by=teacher, status=status,
+                resolved_at=now if status == ConcernStatus.RESOLVED else None,
+            ), 5 + 9 * index))
+    first_school = min(by_school)
+    # A child of teacher1's class, when the demo has one.
+    victim = next((child for child in by_school[first_school]
+                   if child.classroom.homeroom_teacher.username == "teacher1"),
+                  by_school[first_school][0])
+    made.append((Concern(
+        child=victim, school_id=first_school, category=SERIOUS[0], severity=SERIOUS[1],
+        description=SERIOUS[2], assigned_to=victim.classroom.homeroom_teacher,
+        raised_by=victim.classroom.homeroom_teacher,
+    ), 0))
+    concerns = Concern.objects.bulk_create([concern for concern, _days in made])
+    notes = []
+    for concern, days in made:
+        raised = now - timedelta(days=days, hours=2)
+        Concern.objects.filter(pk=concern.pk).update(created_at=raised)
+        if concern.status != ConcernStatus.OPEN:
+            notes.append(ConcernNote(
+                concern=concern, happened_on=(raised + timedelta(days=2)).date(),
+                note="和孩子及监护人谈过，约定每周跟进一次。", status=concern.status,
+                author=concern.assigned_to, submission_token=uuid.uuid4(),
+            ))
+    ConcernNote.objects.bulk_create(notes)
+    serious = concerns[-1]
+    ConcernAlert.objects.bulk_create([
+        ConcernAlert(concern=serious, recipient=admin, email_to=admin.email)
+        for admin in User.objects.filter(school_id=first_school, role=Role.SCHOOL_ADMIN,
+                                         is_active=True)
+    ])
+    return len(concerns)
+
+
+def _help_plans(rng, children, today):
+    """Learning help plans for about one child in eight, in the current term."""
+    terms = {}
+    for term in Term.objects.filter(start_date__lte=today, end_date__gte=today):
+        terms[term.county_id] = term
+    plans = []
+    for child in children:
+        term = terms.get(child.county_id)
+        if term is None or rng.random() > 0.125:
+            continue
+        subject, goals, schedule, content, method = rng.choice(SUBJECTS)
+        teacher = child.classroom.homeroom_teacher
+        plans.append(HelpPlan(child=child, school_id=child.school_id, term=term,
+                              subject=subject, teacher=teacher, goals=goals,
+                              schedule=schedule, content=content, method=method,
+                              created_by=teacher))
+    HelpPlan.objects.bulk_create(plans)
+    return len(plans)
+
+
 def clear_care(counties):
-    """Remove the demo counties' contact logs and pairings (logs protect the children
-    they are about, so this runs before the registry's demo is rebuilt)."""
+    """Remove the demo counties' care records (they protect the children they are
+    about, so this runs before the registry's demo is rebuilt)."""
+    ConcernAlert.objects.filter(concern__child__county__in=counties).delete()
+    Concern.objects.filter(child__county__in=counties).delete()
+    HelpPlan.objects.filter(child__county__in=counties).delete()
     ContactLog.objects.filter(child__county__in=counties).delete()
     Pairing.objects.filter(child__county__in=counties).delete()
 
@@ -118,7 +220,7 @@ def build_care(today):
     children = list(
         Child.objects.in_registry()
         .filter(classroom__homeroom_teacher__isnull=False)
-        .select_related("classroom")
+        .select_related("classroom__homeroom_teacher")
         .order_by("pk")
     )
     first_entry = dict(
@@ -146,4 +248,6 @@ def build_care(today):
         start = _term_start(child.county_id, today)
         logs.extend(_child_logs(rng, child, today, start, regularity))
     ContactLog.objects.bulk_create(logs, batch_size=1000)
+    _concerns(rng, children, today)
+    _help_plans(rng, children, today)
     return len(logs)

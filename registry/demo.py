@@ -40,8 +40,8 @@ DEMO_PASSWORD = "guanai2026"  # noqa: S105 - the documented demo password
 
 # (username, role description, what the login lands on); printed by `manage.py demo`.
 DEMO_LOGINS = [
-    ("teacher1", "homeroom teacher, 城关镇中心小学 (school A)", "my classes"),
-    ("teacher2", "homeroom teacher, 石桥镇初级中学 (school B)", "my classes"),
+    ("teacher1", "homeroom teacher, 城关镇中心小学 (school A)", "my week"),
+    ("teacher2", "homeroom teacher, 石桥镇初级中学 (school B)", "my week"),
     ("principal1", "school admin, 城关镇中心小学 (school A)", "the school page"),
     ("principal2", "school admin, 石桥镇初级中学 (school B)", "the school page"),
     ("township1", "township central school, 城关镇", "the township's schools"),

@@ -39,3 +39,25 @@ def test_the_demo_term_of_logs_gives_real_states(capsys):
     assert not ContactLog.objects.filter(
         happened_on__lt=F("child__episodes__entered_on"), child__episodes__exited_on__isnull=True
     ).exists()
+
+
+def test_the_demo_has_concerns_help_plans_and_a_mandatory_report_for_principal1(
+    capsys, client
+):
+    from django.urls import reverse
+
+    from interventions.models import Concern, ConcernAlert, HelpPlan
+    from registry.models import User
+
+    call_command("demo")
+    capsys.readouterr()
+    principal1 = User.objects.get(username="principal1")
+    alert = ConcernAlert.objects.get(recipient=principal1, acknowledged_at__isnull=True)
+    assert alert.concern.is_serious and alert.concern.is_open
+    assert alert.concern.raised_by.username == "teacher1"
+    assert Concern.objects.open().filter(school_id=1).count() >= 3
+    assert HelpPlan.objects.filter(school_id=1).exists()
+    # teacher1's week lists children, some still owing their talk.
+    client.force_login(User.objects.get(username="teacher1"))
+    week = client.get(reverse("home")).context["week"]
+    assert week.rows and week.open_count
