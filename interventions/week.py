@@ -46,6 +46,8 @@ DEFAULT_CHANNEL = {
     StandardCode.GUARDIAN_CONTACT: Channel.PHONE,
 }
 
+# The week shows what is owed this week and this month; longer periods only when overdue.
+SHORT_PERIODS = (Period.WEEK, Period.MONTH)
 _PERIOD_ORDER = {Period.WEEK: 0, Period.MONTH: 1, Period.SEMESTER: 2, Period.YEAR: 3}
 _STATE_ORDER = {cadence.OVERDUE: 0, cadence.DUE: 1, cadence.MET: 2}
 # How far back the teacher's usual channel is looked for.
@@ -148,9 +150,10 @@ def _current_term(children_county_ids, today):
 
 def teacher_week(user, today):
     """The week page's content for ``user`` on ``today``: every responsible child with a
-    chip per owed standard on the user's list, the children behind first, then by class
-    and name (a card does not move when it turns done), and the progress of each
-    weekly and monthly standard."""
+    chip per weekly and monthly standard owed on the user's list (a term's or a year's
+    only when overdue), the children behind first, then by class and name (a card does
+    not move when it turns done), and the progress of each weekly and monthly
+    standard."""
     base = responsible_children(user)
     children = list(
         with_concern_flags(base).select_related("classroom", "school")
@@ -174,6 +177,8 @@ def teacher_week(user, today):
             if state is None or not state.owed:
                 continue
             period = periods.get(code, Period.WEEK)
+            if period not in SHORT_PERIODS and state.state != cadence.OVERDUE:
+                continue  # a term's or a year's work shows when it is overdue
             chips.append(Chip(
                 code=code, label=CHIP_LABELS.get(code, code), state=state.state,
                 period=period, count=state.count, needed=state.needed,
@@ -192,7 +197,7 @@ def teacher_week(user, today):
     progress = [
         Progress(code, labels.get(code, code), periods.get(code), met, owed)
         for code, (met, owed) in tally.items()
-        if periods.get(code) in (Period.WEEK, Period.MONTH)
+        if periods.get(code) in SHORT_PERIODS
     ]
     progress.sort(key=lambda p: (_PERIOD_ORDER[p.period], p.code))
 

@@ -303,3 +303,19 @@ def test_the_glance_agrees_with_the_teachers_weeks(client, crafted):
                     if row.child.classroom.homeroom_teacher_id == teacher.pk
                     and (TALK, "met") in [(chip.code, chip.state) for chip in row.chips])
     assert done == glance.talked
+
+
+def test_a_terms_standard_shows_only_when_overdue(client, crafted):
+    report = StandardCode.SEMESTER_REPORT
+    CareStandardFactory(county=crafted.county1, code=report, period=Period.SEMESTER,
+                        responsible=Responsible.HOMEROOM)
+    client.force_login(crafted.teacher_a)
+    rows = dict(week_rows(client.get(reverse("my_week")).content.decode()))
+    assert rows["甲"] == [(TALK, "overdue")]  # this term's report is due, not shown
+
+    # A previous term the children were on the registry for, without a report.
+    factories.TermFactory(county=crafted.county1, semester=2, school_year="2025-2026",
+                          start_date=today() - datetime.timedelta(days=200),
+                          end_date=today() - datetime.timedelta(days=70))
+    rows = dict(week_rows(client.get(reverse("my_week")).content.decode()))
+    assert rows["甲"] == [(TALK, "overdue"), (report, "overdue")]
