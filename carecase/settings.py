@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "registry.context_processors.navigation",
+                "interventions.context_processors.mandatory_reports",
             ],
         },
     },

@@ -322,8 +322,13 @@ OPEN_CONCERN_STATUSES = (ConcernStatus.OPEN, ConcernStatus.FOLLOWING_UP, Concern
 class ConcernQuerySet(models.QuerySet):
     def for_user(self, user):
         """A concern follows the child, like a contact log; the school it was raised at
-        keeps it."""
-        return self.filter(child_record_filter(user))
+        keeps it. Besides, at the user's own school, those they raised or are assigned
+        to: an assignee need not lead the child's class, and a concern handed to someone
+        must reach them."""
+        in_scope = child_record_filter(user)
+        if user.is_authenticated and user.is_active and user.school_id:
+            in_scope |= Q(school_id=user.school_id) & (Q(assigned_to=user) | Q(raised_by=user))
+        return self.filter(in_scope)
 
     def open(self):
         return self.filter(status__in=OPEN_CONCERN_STATUSES)

@@ -12,10 +12,10 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import pgettext_lazy
 
 from interventions import cadence
+from interventions.concerns import school_open_concerns
 from interventions.models import (
     CareStandard,
     Channel,
-    Concern,
     ContactLog,
     Pairing,
     PairingKind,
@@ -268,7 +268,7 @@ def school_week_glance(user, school, today):
             item[0] is None,
             (classrooms[item[0]].grade, classrooms[item[0]].number) if item[0] else (0, 0)))
     ]
-    concerns = Concern.objects.for_user(user).open().filter(school=school).aggregate(
+    concerns = school_open_concerns(user, school).order_by().aggregate(
         open=Count("pk"), serious=Count("pk", filter=Q(severity=Severity.SERIOUS)))
     week_start = today - datetime.timedelta(days=today.weekday())
     return SchoolGlance(
