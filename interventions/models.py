@@ -455,7 +455,12 @@ class ConcernAlert(models.Model):
 
 class HelpPlanQuerySet(models.QuerySet):
     def for_user(self, user):
-        return self.filter(child_record_filter(user))
+        """A plan follows the child; besides, at the user's own school, the plans they
+        give or wrote: a subject teacher need not lead the child's class."""
+        in_scope = child_record_filter(user)
+        if user.is_authenticated and user.is_active and user.school_id:
+            in_scope |= Q(school_id=user.school_id) & (Q(teacher=user) | Q(created_by=user))
+        return self.filter(in_scope)
 
 
 class HelpPlan(models.Model):

@@ -76,6 +76,10 @@ def child_list(request):
 @login_required
 @permission_required("registry.view_child", raise_exception=True)
 def child_detail(request, pk):
+    # Imported here, like the concerns below: the care work builds on the registry.
+    from interventions import timeline
+    from interventions.help_plans import child_help_plans
+
     child = _scoped_child(request, pk)
     services.access_log_record(user=request.user, action=AccessLog.Action.VIEW_PROFILE,
                                child=child)
@@ -93,6 +97,9 @@ def child_detail(request, pk):
         "episodes": selectors.child_episodes(request.user, child),
         "age": child.age(),
         "open_concerns": _open_concerns(request.user, child),
+        "help_plans": child_help_plans(request.user, child),
+        "timeline": Paginator(timeline.child_timeline(request.user, child),
+                              timeline.PAGE_SIZE).get_page(request.GET.get("page")),
     })
 
 
