@@ -173,9 +173,21 @@ def child_find_for_transfer(*, actor, id_number="", student_number=""):
 
 
 @transaction.atomic
+def _end_pairings(child, on):
+    """A child leaving a school leaves its people: the active pairings end (and stay as
+    history), so the receiving school can pair the child anew."""
+    from interventions.models import Pairing  # the care work's models import this app's
+
+    for pairing in Pairing.objects.select_for_update().filter(child=child,
+                                                              end_date__isnull=True):
+        pairing.end_date = max(pairing.start_date, on)
+        pairing.save(update_fields=["end_date"])
+
+
 def child_transfer_in(*, actor, child, classroom, transferred_on):
     """Take a child of another school of the county into ``classroom``. The sending
-    school's episode closes as "transferred out"; the child's whole file follows."""
+    school's episode closes as "transferred out" and its pairings end; the child's whole
+    file follows."""
     require_perm(actor, "registry.manage_registry")
     _assert_classroom_in_scope(actor, classroom)
     if child.county_id != classroom.school.county_id or child.school_id == classroom.school_id:
@@ -191,6 +203,7 @@ def child_transfer_in(*, actor, child, classroom, transferred_on):
         open_episode.exit_reason = ExitReason.TRANSFERRED_OUT
         open_episode.closed_by = actor
         open_episode.save()
+    _end_pairings(child, transferred_on)
     child.school, child.classroom = classroom.school, classroom
     child.full_clean()
     child.save()

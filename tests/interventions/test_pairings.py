@@ -445,3 +445,20 @@ def test_a_mentor_completes_the_file_but_leaves_basic_information_to_the_class(c
     assert client.get(reverse("child_edit", args=[child.pk, "basic"])).status_code == 403
     page = client.get(reverse("child_detail", args=[child.pk])).content.decode()
     assert reverse("child_edit", args=[child.pk, "basic"]) not in page
+
+
+def test_a_transfer_ends_the_childs_pairings_and_frees_a_new_mentor(world):
+    from registry.services import child_transfer_in
+
+    child = factories.ChildFactory(classroom=world.class_a)
+    old = PairingFactory(child=child, kind="mentor", staff=world.teacher_a,
+                         start_date=timezone.localdate() - datetime.timedelta(days=30))
+    class_a2 = factories.ClassroomFactory(school=world.school_a2)
+    child_transfer_in(actor=world.admin_a2, child=child, classroom=class_a2,
+                      transferred_on=timezone.localdate())
+    old.refresh_from_db()
+    assert old.end_date == timezone.localdate()
+    child.refresh_from_db()
+    new = pairing_assign(actor=world.admin_a2, child=child, kind="mentor",
+                         start_date=timezone.localdate(), staff=world.teacher_a2)
+    assert new.end_date is None and new.school == world.school_a2
