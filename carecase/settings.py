@@ -200,6 +200,12 @@ AUDITLOG_MASK_CALLABLE = "registry.idnumber.mask_id_number"
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="carecase@localhost")
+# An SMTP server as one URL (smtp+tls://user:password@host:587) sets the backend, host,
+# port, credentials and TLS at once.
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+# The site's own address, for links in e-mails (mandatory-report alerts).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 
 LOGGING = {
     "version": 1,

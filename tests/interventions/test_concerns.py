@@ -233,8 +233,9 @@ def test_the_assignee_sees_a_concern_about_a_child_outside_their_classes(world, 
 # --- Mandatory reports: alerts and e-mail --------------------------------------------------
 
 def test_a_serious_concern_alerts_each_active_admin_of_the_school_once(
-    world, child, admins, mailoutbox, django_capture_on_commit_callbacks
+    world, child, admins, mailoutbox, django_capture_on_commit_callbacks, settings
 ):
+    settings.SITE_URL = "https://carecase.example.gov.cn/"
     with django_capture_on_commit_callbacks(execute=True):
         concern, _ = raise_concern(world.teacher_a, child, severity="serious")
     alerts = ConcernAlert.objects.filter(concern=concern)
@@ -245,7 +246,7 @@ def test_a_serious_concern_alerts_each_active_admin_of_the_school_once(
                                             "care@school-a.example"}
     assert sorted(m.to[0] for m in mailoutbox) == ["care@school-a.example",
                                                    "principal@school-a.example"]
-    link = reverse("concern_detail", args=[concern.pk])
+    link = "https://carecase.example.gov.cn" + reverse("concern_detail", args=[concern.pk])
     for message in mailoutbox:
         text = message.subject + message.body
         assert child.name not in text and DESCRIPTION not in text
