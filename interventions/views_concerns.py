@@ -18,7 +18,8 @@ from interventions.forms_concerns import ConcernEditForm, ConcernForm, FollowUpF
 from interventions.models import ContactLog, Severity
 from interventions.views import _form_errors_from
 from interventions.views_logs import _next_url
-from registry.models import Child
+from registry.models import AccessLog, Child
+from registry.services import access_log_record
 
 PAGE_SIZE = 50
 
@@ -106,6 +107,8 @@ def _detail_context(request, concern, follow_up_form=None):
 @require_http_methods(["GET"])
 def concern_detail(request, pk):
     concern = _scoped_concern(request, pk)
+    access_log_record(user=request.user, action=AccessLog.Action.VIEW_CONCERN,
+                      child=concern.child, school=concern.school)
     return render(request, "interventions/concern_detail.html",
                   _detail_context(request, concern))
 

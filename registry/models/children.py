@@ -625,6 +625,7 @@ class AccessLog(models.Model):
         EXPORT = "export", _("Exported")
         IMPORT = "import", _("Imported")
         TRANSFER_LOOKUP = "transfer_lookup", _("Looked up a child for transfer")
+        VIEW_CONCERN = "view_concern", _("Opened a concern")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                              related_name="access_logs", verbose_name=_("user"))

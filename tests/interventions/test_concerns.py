@@ -617,3 +617,13 @@ def test_after_a_transfer_the_new_school_lists_and_follows_up_the_open_concern(
     # Another school's admin neither sees nor acts.
     assert not concerns.concern_list(world.admin_b).exists()
     assert not concerns.concern_may_act(world.admin_b, concern)
+
+
+def test_opening_a_concern_is_in_the_access_log(client, world, child):
+    from registry.models import AccessLog
+
+    concern, _created = raise_concern(world.teacher_a, child)
+    client.force_login(world.admin_a)
+    client.get(reverse("concern_detail", args=[concern.pk]))
+    entry = AccessLog.objects.get(action=AccessLog.Action.VIEW_CONCERN)
+    assert (entry.user, entry.child, entry.school) == (world.admin_a, child, world.school_a)
