@@ -176,11 +176,16 @@ def _concerns(rng, children, today):
             ))
     ConcernNote.objects.bulk_create(notes)
     serious = concerns[-1]
-    ConcernAlert.objects.bulk_create([
+    alerts = ConcernAlert.objects.bulk_create([
         ConcernAlert(concern=serious, recipient=admin, email_to=admin.email)
         for admin in User.objects.filter(school_id=first_school, role=Role.SCHOOL_ADMIN,
                                          is_active=True)
     ])
+    # Alerted (and e-mailed, where there is an address) the moment it was raised.
+    raised = Concern.objects.get(pk=serious.pk).created_at
+    ConcernAlert.objects.filter(pk__in=[a.pk for a in alerts]).update(alerted_at=raised)
+    ConcernAlert.objects.filter(pk__in=[a.pk for a in alerts]).exclude(email_to="").update(
+        email_sent_at=raised)
     return len(concerns)
 
 
