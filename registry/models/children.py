@@ -100,6 +100,16 @@ FIVE_CLEAR_FIELDS = {
 }
 
 
+def category_q(category):
+    """The condition "carries ``category``" on a queryset annotated by
+    ``ChildQuerySet.with_categories`` (a filter, or a conditional count)."""
+    if category in DERIVED_CATEGORIES:
+        return Q(**{f"is_{category}": True})
+    if category == Category.HARDSHIP:
+        return ~Q(hardship_kind="")
+    return Q(**{category: True})
+
+
 class ChildQuerySet(models.QuerySet):
     def for_user(self, user):
         """The access rule for children: the user's area, and for a teacher the
@@ -162,11 +172,7 @@ class ChildQuerySet(models.QuerySet):
 
     def carrying(self, category):
         """Filter a queryset already annotated by ``with_categories`` to ``category``."""
-        if category in DERIVED_CATEGORIES:
-            return self.filter(**{f"is_{category}": True})
-        if category == Category.HARDSHIP:
-            return self.exclude(hardship_kind="")
-        return self.filter(**{category: True})
+        return self.filter(category_q(category))
 
     def with_five_clear(self):
         """Annotate ``clear_basic`` … ``clear_contacts`` and ``five_clear_count`` in SQL."""
