@@ -6,4 +6,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("registry.urls")),
     path("", include("interventions.urls")),
+    path("", include("reports.urls")),
 ]

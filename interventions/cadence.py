@@ -46,7 +46,9 @@ rule: ``Child.objects.for_user(user)``) or an iterable of child ids.
     once it ends inside the range, is owed even if not over yet (a status sheet for
     "this month" shows this month's visits as owed). Compliance is periods met ÷
     periods owed (``Compliance.rate``); ``Compliance.totals`` sums over all children,
-    ``Compliance.summed(child_ids)`` over a subset (a school, a township).
+    ``Compliance.summed(child_ids)`` over a subset (a school, a township), and
+    ``Compliance.by_period[code][(start, end)]`` period by period over all children (a
+    term's weeks, for a chart).
 
 ``responsibles(children, *, on=None) -> {child_id: {code: frozenset(user_ids)}}`` and
 ``responsible_for(children, user, *, on=None) -> {child_id: set(codes)}``
@@ -93,7 +95,7 @@ from __future__ import annotations
 import calendar as _calendar
 from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Count, Max, Q, QuerySet
@@ -150,6 +152,9 @@ class Compliance:
     end: date
     per_child: dict
     totals: dict
+    # ``by_period[code][(start, end)]`` is ``(met, owed)`` over all children: one
+    # period's figures (a term's weeks, one by one).
+    by_period: dict = field(default_factory=dict)
 
     def summed(self, child_ids):
         """``{code: (met, owed)}`` summed over ``child_ids`` (e.g. one school's)."""
@@ -438,6 +443,7 @@ def compliance(children, start, end):
     counts = _contact_counts(world, windows)
     per_child = {}
     met_total, owed_total = defaultdict(int), defaultdict(int)
+    by_period = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for child_id, county in world.county_of.items():
         episodes = world.episodes.get(child_id)
         mine = {}
@@ -448,15 +454,20 @@ def compliance(children, start, end):
                 for kind, period, version in plans[(county, code)]:
                     if _owes(episodes, cal, period, version.in_holidays):
                         owed += 1
+                        tally = by_period[code][period]
+                        tally[1] += 1
                         if counts.get((child_id, code, kind, period[0]), 0) >= version.needed:
                             met += 1
+                            tally[0] += 1
                 if owed:
                     mine[code] = (met, owed)
                     met_total[code] += met
                     owed_total[code] += owed
         per_child[child_id] = mine
     totals = {code: (met_total[code], owed_total[code]) for code in owed_total}
-    return Compliance(start, end, per_child, totals)
+    periods = {code: {period: tuple(tally) for period, tally in sorted(found.items())}
+               for code, found in by_period.items()}
+    return Compliance(start, end, per_child, totals, periods)
 
 
 # --- Who is responsible ------------------------------------------------------------------

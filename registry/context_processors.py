@@ -11,11 +11,14 @@ CONCERNS = ("concern_list", _("Concerns"))
 HELP_PLANS = ("help_plan_list", _("Help plans"))
 _NAV_BY_ROLE = {
     Role.TEACHER: [("my_week", _("My week")), CHILDREN, CONCERNS, HELP_PLANS],
-    Role.SCHOOL_ADMIN: [("school_detail", _("My school")), ("my_week", _("My week")),
-                        CHILDREN, ("pairing_list", _("Pairings")), CONCERNS, HELP_PLANS,
+    Role.SCHOOL_ADMIN: [("school_detail", _("My school")), ("status_sheet", _("Status sheet")),
+                        ("my_week", _("My week")), CHILDREN, ("pairing_list", _("Pairings")),
+                        CONCERNS, HELP_PLANS, ("submission_list", _("Monthly report")),
                         ADMIN],
-    Role.TOWNSHIP: [("school_list", _("Schools")), CHILDREN],
-    Role.BUREAU: [("school_list", _("Schools")), CHILDREN,
+    Role.TOWNSHIP: [("county_summary", _("Summary")), ("school_list", _("Schools")), CHILDREN,
+                    ("submission_overview", _("Monthly reports"))],
+    Role.BUREAU: [("county_summary", _("Summary")), ("school_list", _("Schools")), CHILDREN,
+                  ("submission_overview", _("Monthly reports")),
                   ("care_standards", _("Standards and calendar")), ADMIN],
     "": [("school_list", _("Schools")), CHILDREN, ADMIN],
 }
@@ -27,7 +30,7 @@ def navigation(request):
         return {}
     items = []
     for url_name, label in _NAV_BY_ROLE.get(user.role, []):
-        args = [user.school_id] if url_name == "school_detail" else []
+        args = [user.school_id] if url_name in ("school_detail", "status_sheet") else []
         url = reverse(url_name, args=args)
         items.append({"url": url, "label": label, "active": request.path == url})
     return {"nav_items": items}

@@ -632,6 +632,7 @@ class AccessLog(models.Model):
         IMPORT = "import", _("Imported")
         TRANSFER_LOOKUP = "transfer_lookup", _("Looked up a child for transfer")
         VIEW_CONCERN = "view_concern", _("Opened a concern")
+        VIEW_SHEET = "view_sheet", _("Opened a school's status sheet")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                              related_name="access_logs", verbose_name=_("user"))

@@ -349,3 +349,21 @@ def test_states_default_today_is_the_local_date(qingshan, monkeypatch):
     child = add_child(qingshan, SEPT_1)
     monkeypatch.setattr(cadence.timezone, "localdate", lambda: datetime.date(2026, 9, 14))
     assert standard_states([child.pk], D(2026, 9, 9))[child.pk][TALK].state == OVERDUE
+
+
+def test_compliance_period_by_period_sums_to_the_totals(qingshan):
+    """Two children over September 2026: each week's (met, owed) over both, and the
+    weeks add up to the totals."""
+    one = add_child(qingshan, (D(2026, 3, 1), None))
+    two = add_child(qingshan, (D(2026, 9, 9), None))
+    log(one, StandardCode.WEEKLY_TALK, D(2026, 9, 1))
+    log(one, StandardCode.WEEKLY_TALK, D(2026, 9, 8))
+    log(two, StandardCode.WEEKLY_TALK, D(2026, 9, 10))
+    result = compliance([one.pk, two.pk], D(2026, 9, 1), D(2026, 9, 30))
+    weeks = result.by_period[StandardCode.WEEKLY_TALK]
+    assert weeks[(D(2026, 8, 31), D(2026, 9, 6))] == (1, 1)
+    assert weeks[(D(2026, 9, 7), D(2026, 9, 13))] == (2, 2)
+    assert weeks[(D(2026, 9, 14), D(2026, 9, 20))] == (0, 2)
+    assert list(weeks) == sorted(weeks)
+    assert tuple(map(sum, zip(*weeks.values(), strict=True))) == result.totals[
+        StandardCode.WEEKLY_TALK]
