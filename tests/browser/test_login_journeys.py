@@ -16,11 +16,12 @@ def log_in(page, username, password):
     page.get_by_role("button", name="登录").click()
 
 
-def test_teacher_logs_in_lands_on_their_classes_and_logs_out(phone):
+def test_teacher_logs_in_lands_on_their_week_and_logs_out(phone):
     classroom = factories.ClassroomFactory(grade=4, number=2)
     teacher = classroom.homeroom_teacher
     log_in(phone, teacher.username, TEST_PASSWORD)
 
+    assert phone.get_by_role("heading", name="我的本周").is_visible()
     assert phone.get_by_role("heading", name="我的班级").is_visible()
     assert phone.get_by_text("4年级2班").is_visible()
     assert phone.locator("html").get_attribute("lang") == "zh-hans"
@@ -28,6 +29,8 @@ def test_teacher_logs_in_lands_on_their_classes_and_logs_out(phone):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
     phone.get_by_role("button", name="菜单").click()
+    # Bootstrap marks the menu .show once it has finished opening (no click mid-slide).
+    phone.locator("#main-nav.show:not(.collapsing)").wait_for()
     phone.get_by_test_id("user-menu").click()
     phone.get_by_role("button", name="退出登录").click()
     assert phone.get_by_role("heading", name="登录关爱台账").is_visible()
