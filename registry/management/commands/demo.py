@@ -9,6 +9,7 @@ from interventions.demo import build_care, clear_care
 from interventions.services import care_standards_install_defaults
 from registry.demo import DEMO_LOGINS, DEMO_PASSWORD, build_demo
 from registry.models import County
+from reports.demo import build_submissions
 
 
 class Command(BaseCommand):
@@ -22,8 +23,10 @@ class Command(BaseCommand):
                 care_standards_install_defaults(county=county)
             school_year = build_demo()
             logs = build_care(timezone.localdate())
+            submissions = build_submissions(timezone.localdate())
         self.stdout.write(self.style.SUCCESS(
-            f"Demo county loaded for school year {school_year}, with {logs} contact logs."
+            f"Demo county loaded for school year {school_year}, with {logs} contact logs "
+            f"and {submissions} monthly reports."
         ))
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for username, who, lands_on in DEMO_LOGINS:
