@@ -38,13 +38,14 @@ rule: ``Child.objects.for_user(user)``) or an iterable of child ids.
 
     ``today`` defaults to the local date (Asia/Shanghai).
 
-``compliance(children, start, end) -> Compliance``
+``compliance(children, start, end, *, as_of=None) -> Compliance``
     Per child and per standard ``(periods_met, periods_owed)`` over the periods that
     END within ``start..end`` (both inclusive): a week running from Monday 29 to Sunday
     4 counts in the range that holds the 4th. So consecutive ranges split every period
     exactly once, and the figures of consecutive months add up. The current period,
     once it ends inside the range, is owed even if not over yet (a status sheet for
-    "this month" shows this month's visits as owed). Compliance is periods met ÷
+    "this month" shows this month's visits as owed); with ``as_of`` (the reports pass
+    today), a period that has not begun by then is not owed yet. Compliance is periods met ÷
     periods owed (``Compliance.rate``); ``Compliance.totals`` sums over all children,
     ``Compliance.summed(child_ids)`` over a subset (a school, a township), and
     ``Compliance.by_period[code][(start, end)]`` period by period over all children (a
@@ -421,9 +422,10 @@ def standard_states(children, on, *, today=None):
 # --- Compliance ------------------------------------------------------------------------
 
 
-def compliance(children, start, end):
+def compliance(children, start, end, *, as_of=None):
     """Periods met and owed per child and standard, over the periods ending in
-    ``start..end``."""
+    ``start..end``; with ``as_of``, only those that have begun by that day (a term read
+    in its middle owes its weeks so far, this week included, none to come)."""
     world = _load_world(children)
     # (county, code) -> [(kind, period, version)]
     plans = {}
@@ -434,6 +436,8 @@ def compliance(children, start, end):
             found = []
             for kind in {v.period for v in versions}:
                 for period in cal.periods_ending_in(kind, start, end):
+                    if as_of is not None and period[0] > as_of:
+                        continue
                     version = _version_at(versions, period[0])
                     if version is not None and version.period == kind:
                         found.append((kind, period, version))

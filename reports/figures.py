@@ -5,7 +5,8 @@ here, and every care figure comes from the cadence engine, as the teacher's week
 The population is the same everywhere: the children on the registry today, at their
 current school, within the user's access rule. Counts (registered, categories, five
 clear, pairings, concerns) are as of today; care figures are the engine's compliance over
-the chosen period (periods met ÷ periods owed, the periods ending in it) and, for
+the chosen period (periods met ÷ periods owed, the periods ending in it that have begun
+by today — the current week or month is owed, the ones to come are not) and, for
 "overdue", the state of each standard's current period. A fixed number of queries,
 whatever the number of schools and children.
 """
@@ -167,7 +168,7 @@ def status_sheet(user, school, period, filters=None, today=None):
     standards = standards_in_force([school.county_id], min(period.end, today))
     ids = [child.pk for child in children]
     states = cadence.standard_states(ids, today, today=today) if ids else {}
-    compliance = cadence.compliance(ids, period.start, period.end) if ids else None
+    compliance = cadence.compliance(ids, period.start, period.end, as_of=today) if ids else None
     rows = []
     for child in children:
         child_states = states.get(child.pk, {})
@@ -372,7 +373,7 @@ def school_figures(user, schools, period, today=None):
 
     school_of = dict(children.values_list("pk", "school_id"))
     if school_of:
-        compliance = cadence.compliance(children, period.start, period.end)
+        compliance = cadence.compliance(children, period.start, period.end, as_of=today)
         by_school = defaultdict(list)
         for child_id, school_id in school_of.items():
             by_school[school_id].append(child_id)

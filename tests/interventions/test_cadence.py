@@ -367,3 +367,14 @@ def test_compliance_period_by_period_sums_to_the_totals(qingshan):
     assert list(weeks) == sorted(weeks)
     assert tuple(map(sum, zip(*weeks.values(), strict=True))) == result.totals[
         StandardCode.WEEKLY_TALK]
+
+
+def test_compliance_as_of_owes_only_the_periods_begun(qingshan):
+    """Read on Wednesday 16 September over the whole term: the weeks so far (this one
+    included) are owed, the weeks to come are not."""
+    child = add_child(qingshan, (D(2026, 3, 1), None))
+    log(child, StandardCode.WEEKLY_TALK, D(2026, 9, 2))
+    whole = compliance([child.pk], D(2026, 9, 1), D(2027, 1, 22))
+    so_far = compliance([child.pk], D(2026, 9, 1), D(2027, 1, 22), as_of=D(2026, 9, 16))
+    assert so_far.totals[StandardCode.WEEKLY_TALK] == (1, 3)
+    assert whole.totals[StandardCode.WEEKLY_TALK][1] > 3
