@@ -10,6 +10,7 @@ from interventions.views_week import my_week
 from interventions.week import school_week_glance
 from registry import selectors, services
 from registry.models import School
+from reports.charts import school_term_chart
 
 
 @login_required
@@ -51,6 +52,7 @@ def school_detail(request, pk):
             ),
             "school_year": selectors.current_school_year(),
             "glance": school_week_glance(user, school, timezone.localdate()),
+            "term_chart": school_term_chart(user, school, timezone.localdate()),
         },
     )
 
