@@ -107,6 +107,7 @@ def _child_logs(rng, child, today, start, regularity):
         for code, channel, whom in (
             (StandardCode.FAMILY_CONTACT, Channel.PHONE, [ContactWith.CHILD, ContactWith.MOTHER]),
             (StandardCode.HOME_VISIT, Channel.IN_PERSON, [ContactWith.GUARDIAN]),
+            (StandardCode.GUARDIAN_CONTACT, Channel.PHONE, [ContactWith.GUARDIAN]),
         ):
             if rng.random() < regularity:
                 day = min(month + timedelta(days=rng.randint(3, 25)), today)

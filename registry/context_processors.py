@@ -20,7 +20,8 @@ _NAV_BY_ROLE = {
     Role.BUREAU: [("county_summary", _("Summary")), ("school_list", _("Schools")), CHILDREN,
                   ("submission_overview", _("Monthly reports")),
                   ("care_standards", _("Standards and calendar")), ADMIN],
-    "": [("school_list", _("Schools")), CHILDREN, ADMIN],
+    "": [("county_summary", _("Summary")), ("school_list", _("Schools")), CHILDREN,
+         ("submission_overview", _("Monthly reports")), ADMIN],
 }
 
 

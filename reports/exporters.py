@@ -72,7 +72,7 @@ class Exporter:
             header.append(cell)
         sheet.append(header)
         for row in self.rows():
-            sheet.append([_xlsx_value(sheet, value) for value in row])
+            sheet.append([xlsx_cell(sheet, value) for value in row])
             self.count += 1
         workbook.save(stream)
 
@@ -86,16 +86,17 @@ class Exporter:
     def xlsx_response(self):
         buffer = io.BytesIO()
         self.write_xlsx(buffer)
-        return _download(buffer.getvalue(), XLSX_TYPE, self.filename("xlsx"))
+        return download_response(buffer.getvalue(), XLSX_TYPE, self.filename("xlsx"))
 
     def csv_response(self):
         buffer = io.StringIO()
         self.write_csv(buffer)
         data = "\ufeff" + buffer.getvalue()
-        return _download(data.encode("utf-8"), "text/csv; charset=utf-8", self.filename("csv"))
+        return download_response(data.encode("utf-8"), "text/csv; charset=utf-8",
+                                 self.filename("csv"))
 
 
-def _xlsx_value(sheet, value):
+def xlsx_cell(sheet, value):
     value = _cell_value(value)
     if isinstance(value, date | datetime):
         cell = WriteOnlyCell(sheet, value=value)
@@ -120,7 +121,7 @@ def _column_letter(index):
     return letters
 
 
-def _download(content, content_type, filename):
+def download_response(content, content_type, filename):
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(filename)}"
     response["Cache-Control"] = "no-store"

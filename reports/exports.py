@@ -12,7 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from registry.models import EntryKind, ExitReason
-from reports.exporters import Exporter, _xlsx_value, escape_formula
+from reports.exporters import Exporter, escape_formula, xlsx_cell
 
 # The tint of an overdue cell, as on the page (Bootstrap's danger background).
 OVERDUE_FILL = PatternFill(fill_type="solid", start_color="F8D7DA", end_color="F8D7DA")
@@ -101,7 +101,7 @@ class StatusSheetExporter(Exporter):
         sheet.append(header)
         first = len(self.FIXED_COLUMNS)  # the first standard's "met" column (0-based)
         for row, values in zip(self.sheet.rows, self.rows(), strict=True):
-            cells = [_xlsx_value(sheet, value) for value in values]
+            cells = [xlsx_cell(sheet, value) for value in values]
             for index, (code, _label) in enumerate(self.sheet.standards):
                 if row.cells[code].overdue:
                     column = first + 2 * index
@@ -125,7 +125,7 @@ class StatusSheetExporter(Exporter):
             _("Reason"))])
         for group in change_groups(changes):
             for item in group.items:
-                sheet.append([_xlsx_value(sheet, value) for value in (
+                sheet.append([xlsx_cell(sheet, value) for value in (
                     str(group.label), item.name, item.classroom, item.date, item.reason)])
 
 

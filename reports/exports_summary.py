@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from registry.models import Category
 from reports.charts import percent
-from reports.exporters import XLSX_TYPE, _download, escape_formula
+from reports.exporters import XLSX_TYPE, download_response, escape_formula
 
 # The kinds of a column.
 COUNT = "count"
@@ -342,7 +342,7 @@ class SummaryExport:
     def xlsx_response(self):
         buffer = io.BytesIO()
         self.workbook().save(buffer)
-        return _download(buffer.getvalue(), XLSX_TYPE, self.filename("xlsx"))
+        return download_response(buffer.getvalue(), XLSX_TYPE, self.filename("xlsx"))
 
     # CSV
 
@@ -362,5 +362,5 @@ class SummaryExport:
         buffer = io.StringIO()
         self.write_csv(buffer)
         data = "\ufeff" + buffer.getvalue()
-        return _download(data.encode("utf-8"), "text/csv; charset=utf-8",
+        return download_response(data.encode("utf-8"), "text/csv; charset=utf-8",
                          self.filename("csv"))
