@@ -1,4 +1,5 @@
-"""Fail when a gettext catalogue has untranslated or fuzzy entries.
+"""Fail when a gettext catalogue has untranslated or fuzzy entries, or a translation
+whose placeholders do not fit its msgid (Babel's checks, as ``pybabel compile`` runs).
 
 Usage: python -m carecase.check_messages locale/zh_Hans/LC_MESSAGES/django.po
 """
@@ -21,6 +22,9 @@ def problems(path):
             isinstance(message.string, tuple) and not all(message.string)
         ):
             yield f"untranslated: {label!r}"
+        else:
+            for error in message.check(catalog):
+                yield f"placeholders: {label!r}: {error}"
 
 
 def main(paths):
