@@ -44,10 +44,10 @@ DEMO_LOGINS = [
     ("teacher2", "homeroom teacher, 石桥镇初级中学 (school B)", "my week"),
     ("principal1", "school admin, 城关镇中心小学 (school A)", "the school page"),
     ("principal2", "school admin, 石桥镇初级中学 (school B)", "the school page"),
-    ("township1", "township central school, 城关镇", "the township's schools"),
-    ("bureau1", "county education bureau, 青山县 (county 1)", "the county's schools"),
-    ("bureau2", "county education bureau, 白水县 (county 2)", "the county's schools"),
-    ("admin", "superuser", "all schools, and the admin"),
+    ("township1", "township central school, 城关镇", "the township's summary"),
+    ("bureau1", "county education bureau, 青山县 (county 1)", "the county summary"),
+    ("bureau2", "county education bureau, 白水县 (county 2)", "the county summary"),
+    ("admin", "superuser", "the summary of every county, and the admin"),
 ]
 
 

@@ -20,6 +20,8 @@ def home(request):
         return my_week(request)
     if user.is_school_admin:
         return redirect("school_detail", pk=user.school_id)
+    if user.is_superuser or user.has_perm("reports.view_summary"):
+        return redirect("county_summary")
     return redirect("school_list")
 
 

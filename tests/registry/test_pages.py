@@ -28,9 +28,17 @@ def test_school_admin_home_is_their_school_with_classes_and_staff(client, world)
     assert world.teacher_b.real_name not in page
 
 
-def test_bureau_home_lists_the_county_schools_by_township(client, world):
-    client.force_login(world.bureau1)
+@pytest.mark.parametrize("user", ["bureau1", "township_user", "superuser"])
+def test_the_bureau_and_township_home_is_the_summary(client, world, user):
+    client.force_login(getattr(world, user))
     response = client.get(reverse("home"), follow=True)
+    assert response.request["PATH_INFO"] == reverse("county_summary")
+    assert response.status_code == 200
+
+
+def test_the_school_list_shows_the_county_schools_by_township(client, world):
+    client.force_login(world.bureau1)
+    response = client.get(reverse("school_list"))
     page = response.content.decode()
     for school in (world.school_a, world.school_a2, world.school_b):
         assert school.name in page
