@@ -37,8 +37,9 @@ def test_xlsx_cells_are_text_not_formulas_and_types_survive():
     sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("姓名", "备注", "人数", "日期", "寄宿")
-    # (XML stores a carriage return as a line feed.)
-    assert [r[1] for r in rows[1:]] == ["'" + p.replace("\r", "\n") for p in PAYLOADS]
+    # (Depending on the XML writer, a carriage return may come back as a line feed.)
+    assert [r[1].replace("\r", "\n") for r in rows[1:]] == [
+        "'" + p.replace("\r", "\n") for p in PAYLOADS]
     for row in sheet.iter_rows(min_row=2):
         assert row[1].data_type == "s"
     assert rows[1][0] == "王𠀀" and rows[1][2] == 3
