@@ -97,6 +97,14 @@ DATABASES["default"].setdefault("TEST", {})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Planner settings for this workload (docs/benchmarks.md): no JIT compilation (the
+    # report queries, EXISTS subqueries per child, are costed above jit_above_cost, and
+    # compiling them took longer than running them: 2 s of 2.4 s for the county
+    # summary's counts), and a random page costed as on SSD storage, so that a school's
+    # page probes the index per child instead of hashing the whole county's families.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = (options.get("options", "")
+                          + " -c jit=off -c random_page_cost=1.1").strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "registry.User"

@@ -279,6 +279,13 @@ class ContactLog(models.Model):
             models.Index(fields=["child", "standard", "happened_on"],
                          name="contactlog_child_std_day_idx"),
             models.Index(fields=["school", "happened_on"], name="contactlog_school_day_idx"),
+            # The engine's compliance over a whole county (the summary and its term chart):
+            # the logs of a standard in a range of days, read from the index alone and
+            # matched to the children by hash, instead of one probe of the index above
+            # per child (25,000 probes for a week). Plans in docs/benchmarks.md.
+            # (SQLite ignores INCLUDE.)
+            models.Index(fields=["standard", "happened_on"], include=["child"],
+                         name="contactlog_std_day_idx"),
         ]
         constraints = [
             models.CheckConstraint(

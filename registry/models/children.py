@@ -489,6 +489,16 @@ class FamilyMember(models.Model):
                 condition=Q(age__isnull=True) | Q(age__lte=120), name="family_age_plausible"
             ),
         ]
+        indexes = [
+            # ChildQuerySet.with_categories: "father (mother) away since three months or
+            # more", "deceased", "away under three months" are EXISTS subqueries that
+            # PostgreSQL runs once as a hashed set of child ids; this index gives that set
+            # by an index-only scan instead of a scan of the whole table, for every page
+            # that lists categories (the status sheet, the summary, the child list and
+            # the roster export). Plans in docs/benchmarks.md. (SQLite ignores INCLUDE.)
+            models.Index(fields=["kind", "situation", "away_since"], include=["child"],
+                         name="family_kind_situation_idx"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.name}"
