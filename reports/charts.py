@@ -348,20 +348,31 @@ def term_weeks(term, until):
     return weeks
 
 
-def weekly_talk_by_week(children, term, today):
+def term_chart_range(term, today):
+    """The engine's range for ``weekly_talk_by_week``: the weekly talk over the weeks of
+    ``term`` ending by this Sunday (``None`` without a term or a week of it yet)."""
+    if term is None or not term_weeks(term, today):
+        return None
+    this_sunday = today + datetime.timedelta(days=6 - today.weekday())
+    return cadence.Range(term.start, min(term.end, this_sunday), codes=frozenset({TALK}),
+                         per_child=False)
+
+
+def weekly_talk_by_week(children, term, today, *, compliance=None):
     """The weekly talk's compliance week by week over ``term`` (a report period, or
-    ``None``) up to this week: one ``compliance`` call, read period by period. A week
-    that owed no talk (a holiday week) draws no bar."""
+    ``None``) up to this week: one pass of the engine over ``term_chart_range``, read
+    period by period (``compliance``: that pass already made, e.g. with the summary's
+    figures). A week that owed no talk (a holiday week) draws no bar."""
     title = _("Weekly talks, week by week this term")
     if term is None:
         return column_chart("talk-by-week", title, [], empty_text=_("No term to show."))
-    this_sunday = today + datetime.timedelta(days=6 - today.weekday())
     weeks = term_weeks(term, today)
-    end = min(term.end, this_sunday)
     by_week = {}
     if weeks:
-        result = cadence.compliance(children, term.start, end)
-        by_week = result.by_period.get(TALK, {})
+        if compliance is None:
+            compliance = cadence.assess(
+                children, ranges=[term_chart_range(term, today)]).compliance[0]
+        by_week = compliance.by_period.get(TALK, {})
     items = []
     met_all = owed_all = 0
     for number, start, sunday in weeks:

@@ -14,10 +14,19 @@ whatever the number of schools and children.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    Subquery,
+)
 from django.utils import timezone
 
 from interventions import cadence
@@ -41,7 +50,10 @@ JUNIOR_FROM_GRADE = 7
 
 
 def _active(kind):
-    return Pairing.objects.filter(child=OuterRef("pk"), kind=kind, end_date__isnull=True)
+    # At most one active mentor and one active surrogate per child (constraints): no
+    # ordering needed, and none wanted (the pairing's would join the child to sort).
+    return Pairing.objects.filter(child=OuterRef("pk"), kind=kind,
+                                  end_date__isnull=True).order_by()
 
 
 def registry_children(user):
@@ -52,8 +64,13 @@ def registry_children(user):
 def standards_in_force(county_ids, day):
     """``[(code, label)]`` of the standards in force on ``day`` in these counties, in the
     plan's order (one query)."""
-    codes = set(CareStandard.objects.filter(county_id__in=county_ids).in_force(day)
-                .values_list("code", flat=True))
+    return _labelled(CareStandard.objects.filter(county_id__in=county_ids).in_force(day)
+                     .values_list("code", flat=True))
+
+
+def _labelled(codes):
+    """``[(code, label)]`` of ``codes``, in the plan's order."""
+    codes = set(codes)
     labels = dict(StandardCode.choices)
     return [(code, labels.get(code, code))
             for code in sorted(codes, key=lambda c: _STANDARD_ORDER.get(c, 99))]
@@ -165,10 +182,17 @@ def status_sheet(user, school, period, filters=None, today=None):
     today = today or timezone.localdate()
     filters = filters or {}
     children = list(status_children(user, school, filters, today))
-    standards = standards_in_force([school.county_id], min(period.end, today))
-    ids = [child.pk for child in children]
-    states = cadence.standard_states(ids, today, today=today) if ids else {}
-    compliance = cadence.compliance(ids, period.start, period.end, as_of=today) if ids else None
+    states, compliance = {}, None
+    if children:
+        # One pass of the engine for both: the states now and the period's compliance.
+        result = cadence.assess(
+            {child.pk: child.county_id for child in children}, on=today, today=today,
+            ranges=[cadence.Range(period.start, period.end, as_of=today)])
+        states, compliance = result.states, result.compliance[0]
+        # The children are of the school's county: the engine has its standards.
+        standards = _labelled(result.standards_in_force(min(period.end, today)))
+    else:
+        standards = standards_in_force([school.county_id], min(period.end, today))
     rows = []
     for child in children:
         child_states = states.get(child.pk, {})
@@ -318,40 +342,63 @@ class Summary:
     standards: list  # [(code, label)]
     townships: list  # [TownshipGroup]
     total: Figures
+    chart: object = None  # cadence.Compliance over the chart's range, when asked
 
     @property
     def school_lines(self):
         return [line for group in self.townships for line in group.schools]
 
 
+# The counts of the summary: each a condition on a child (of ``_child_counts``' rows).
+_COUNTED = {
+    "boys": Q(sex=Sex.MALE),
+    "girls": Q(sex=Sex.FEMALE),
+    "primary": Q(classroom__grade__lt=JUNIOR_FROM_GRADE),
+    "junior": Q(classroom__grade__gte=JUNIOR_FROM_GRADE),
+    "boarding": Q(boarding=True),
+    "five_clear": Q(five_clear_count=5),
+    "with_mentor": Q(has_mentor=True),
+    "with_surrogate": Q(has_surrogate=True),
+    **{f"cat_{category}": category_q(category) for category in CATEGORIES},
+}
+
+
 def _child_counts(children, today):
-    """``{school_id: Figures}`` of the counts, in one grouped query."""
-    qs = (
+    """``{school_id: Figures}`` of the counts, in one query: each child's conditions
+    (``_COUNTED``) worked out once per child in a subquery, then counted per school.
+
+    Counting them directly (``Count(filter=...)``) made PostgreSQL evaluate the
+    categories' and five-clear EXISTS subqueries inside every aggregate, probing the
+    family table per child and per count; in a subquery kept apart (``OFFSET 0``) each
+    is one hashed lookup per child (docs/benchmarks.md)."""
+    flags = {f"is_{name}": ExpressionWrapper(condition, output_field=BooleanField())
+             for name, condition in _COUNTED.items()}
+    inner = (
         children.with_categories(today).with_five_clear()
         .annotate(has_mentor=Exists(_active(PairingKind.MENTOR)),
                   has_surrogate=Exists(_active(PairingKind.SURROGATE)))
-        .order_by().values("school_id")
+        .annotate(**flags).order_by().values("school_id", *flags)
     )
-    aggregates = {
-        "registered": Count("pk"),
-        "boys": Count("pk", filter=Q(sex=Sex.MALE)),
-        "girls": Count("pk", filter=Q(sex=Sex.FEMALE)),
-        "primary": Count("pk", filter=Q(classroom__grade__lt=JUNIOR_FROM_GRADE)),
-        "junior": Count("pk", filter=Q(classroom__grade__gte=JUNIOR_FROM_GRADE)),
-        "boarding": Count("pk", filter=Q(boarding=True)),
-        "five_clear": Count("pk", filter=Q(five_clear_count=5)),
-        "with_mentor": Count("pk", filter=Q(has_mentor=True)),
-        "with_surrogate": Count("pk", filter=Q(has_surrogate=True)),
-    }
-    for category in CATEGORIES:
-        aggregates[f"cat_{category}"] = Count("pk", filter=category_q(category))
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:  # no school at all: nothing to count
+        return {}
+    if connection.vendor == "postgresql":
+        sql += " OFFSET 0"  # evaluated as it stands, row by row: not merged into the counts
+    counts = ", ".join(f"SUM(CASE WHEN {connection.ops.quote_name(flag)} THEN 1 ELSE 0 END)"
+                       for flag in flags)
     result = {}
-    for row in qs.annotate(**aggregates):
-        figures = Figures(**{name: row[name] for name in (
-            "registered", "boys", "girls", "primary", "junior", "boarding", "five_clear",
-            "with_mentor", "with_surrogate")})
-        figures.categories = {category: row[f"cat_{category}"] for category in CATEGORIES}
-        result[row["school_id"]] = figures
+    with connection.cursor() as cursor:
+        # Only the flags' names are written into the SQL; the values are parameters.
+        cursor.execute(f"SELECT school_id, COUNT(*), {counts} "  # noqa: S608
+                       f"FROM ({sql}) child GROUP BY school_id", params)
+        for school_id, registered, *found in cursor.fetchall():
+            row = dict(zip(_COUNTED, (int(n) for n in found), strict=True))
+            figures = Figures(registered=registered, **{name: row[name] for name in (
+                "boys", "girls", "primary", "junior", "boarding", "five_clear",
+                "with_mentor", "with_surrogate")})
+            figures.categories = {category: row[f"cat_{category}"] for category in CATEGORIES}
+            result[school_id] = figures
     return result
 
 
@@ -360,25 +407,32 @@ def _grouped(queryset, field_name="school_id", **aggregates):
             queryset.order_by().values(field_name).annotate(**aggregates)}
 
 
-def school_figures(user, schools, period, today=None):
+def school_figures(user, schools, period, today=None, *, extra_ranges=()):
     """``{school_id: Figures}`` for ``schools`` (a queryset of schools the user may see)
-    over ``period``."""
+    over ``period``. With ``extra_ranges`` (``cadence.Range``), the same pass of the
+    engine also gives their compliance over these children: ``(figures, [Compliance])``
+    is returned then (a chart's weeks)."""
     today = today or timezone.localdate()
-    school_ids = list(schools.values_list("pk", flat=True))
+    school_list = list(schools.values_list("pk", "pupils_enrolled"))
+    school_ids = [pk for pk, _pupils in school_list]
     children = registry_children(user).filter(school_id__in=school_ids)
     figures = {pk: Figures() for pk in school_ids}
     figures.update(_child_counts(children, today))
-    for pk, pupils in schools.values_list("pk", "pupils_enrolled"):
+    for pk, pupils in school_list:
         figures[pk].pupils = pupils
 
-    school_of = dict(children.values_list("pk", "school_id"))
-    if school_of:
-        compliance = cadence.compliance(children, period.start, period.end, as_of=today)
-        by_school = defaultdict(list)
-        for child_id, school_id in school_of.items():
-            by_school[school_id].append(child_id)
-        for school_id, child_ids in by_school.items():
-            figures[school_id].compliance = compliance.summed(child_ids)
+    # The children's schools and counties, once: the engine needs no query for them.
+    rows = list(children.order_by().values_list("pk", "school_id", "county_id"))
+    extra = []
+    if rows:
+        school_of = {pk: school_id for pk, school_id, _county_id in rows}
+        result = cadence.assess(
+            children, county_of={pk: county_id for pk, _school_id, county_id in rows},
+            ranges=[cadence.Range(period.start, period.end, as_of=today, per_child=False,
+                                  groups=school_of), *extra_ranges])
+        extra = result.compliance[1:]
+        for school_id, compliance in result.compliance[0].by_group.items():
+            figures[school_id].compliance = compliance
 
     concerns = _grouped(
         Concern.objects.for_user(user).open().filter(school_id__in=school_ids),
@@ -396,17 +450,27 @@ def school_figures(user, schools, period, today=None):
     ).items():
         figures[school_id].entries = row["entries"]
         figures[school_id].exits = row["exits"]
+    if extra_ranges:
+        return figures, extra or [cadence.Compliance(r.start, r.end, {}, {}, {})
+                                  for r in extra_ranges]
     return figures
 
 
-def county_summary(user, schools, period, today=None):
+def county_summary(user, schools, period, today=None, *, chart_range=None):
     """The summary table over ``schools``: grouped by township (in order), each with its
-    subtotal, and the total; every total is the sum of its rows."""
+    subtotal, and the total; every total is the sum of its rows. With ``chart_range``
+    (a ``cadence.Range``), ``Summary.chart`` is the compliance over it of the same
+    children, from the same pass of the engine (the summary's term chart)."""
     today = today or timezone.localdate()
     schools = schools.select_related("township").order_by("township__name", "township_id",
                                                           "code", "pk")
     school_list = list(schools)
-    figures = school_figures(user, schools, period, today)
+    chart = None
+    if chart_range is None:
+        figures = school_figures(user, schools, period, today)
+    else:
+        figures, (chart,) = school_figures(user, schools, period, today,
+                                           extra_ranges=[chart_range])
     standards = standards_in_force({school.county_id for school in school_list},
                                    min(period.end, today))
     groups = []
@@ -418,7 +482,8 @@ def county_summary(user, schools, period, today=None):
         groups[-1].schools.append(line)
         groups[-1].subtotal.add(line.figures)
         total.add(line.figures)
-    return Summary(period=period, standards=standards, townships=groups, total=total)
+    return Summary(period=period, standards=standards, townships=groups, total=total,
+                   chart=chart)
 
 
 __all__ = [

@@ -29,7 +29,6 @@ from reports.exports_summary import (
     summary_columns,
 )
 from reports.figures import county_summary as build_summary
-from reports.figures import registry_children
 from reports.periods import parse_period, period_choices, term_period
 from reports.submissions import schools_not_submitted
 
@@ -66,12 +65,18 @@ class Scope:
         return self.county.pk if self.county else None
 
 
-def _summary(request):
+def _summary(request, *, with_chart=False):
+    """The scope, the summary, today and the term; ``with_chart``: the summary also
+    carries the weekly talk week by week over the term (``Summary.chart``), from the
+    same pass of the cadence engine as the table."""
     today = timezone.localdate()
     scope = Scope(request)
     period = parse_period(request.GET.get("period"), scope.county_id, today)
-    summary = build_summary(request.user, scope.schools, period, today)
-    return scope, summary, today
+    term = term_period(scope.county_id, today) if with_chart and scope.county else None
+    chart_range = charts.term_chart_range(term, today)
+    summary = build_summary(request.user, scope.schools, period, today,
+                            chart_range=chart_range)
+    return scope, summary, today, term
 
 
 def _query(scope, period, request):
@@ -86,7 +91,7 @@ def _query(scope, period, request):
 @permission_required("reports.view_summary", raise_exception=True)
 @require_GET
 def county_summary(request):
-    scope, summary, today = _summary(request)
+    scope, summary, today, term = _summary(request, with_chart=True)
     period = summary.period
     user = request.user
     columns = summary_columns(summary.standards, split_fractions=False)
@@ -114,8 +119,6 @@ def county_summary(request):
     not_submitted = list(schools_not_submitted(user, scope.schools, month)
                          .select_related("township"))
     total = summary.total
-    children = registry_children(user).filter(school__in=scope.schools)
-    term = term_period(scope.county_id, today) if scope.county else None
     query = _query(scope, period, request)
     context = {
         "scope": scope,
@@ -144,7 +147,8 @@ def county_summary(request):
         "charts": [chart for chart in (
             charts.compliance_by_school(summary),
             charts.children_by_category(total),
-            charts.weekly_talk_by_week(children, term, today),
+            # Computed with the table's figures (the same children, one engine pass).
+            charts.weekly_talk_by_week(None, term, today, compliance=summary.chart),
         ) if chart is not None],
         "query": query,
         "xlsx_url": reverse("summary_xlsx") + "?" + query,
@@ -154,7 +158,7 @@ def county_summary(request):
 
 
 def _export(request, extension):
-    scope, summary, today = _summary(request)
+    scope, summary, today, _term = _summary(request)
     export = SummaryExport(summary, place=str(scope.place or ""), today=today)
     response = export.xlsx_response() if extension == "xlsx" else export.csv_response()
     services.access_log_record(

@@ -442,6 +442,7 @@ def test_the_same_queries_for_5_or_40_children(client, world, name):
     else:
         assert len(data_rows(workbook_of(response).worksheets[0])) == 40
     assert len(large) == len(small), [q["sql"][:120] for q in large.captured_queries]
-    # session, user, permissions (2), school, terms (2), classes, standards (2), children,
-    # the engine (16), changes, the access log, the navbar's school, alerts
-    assert len(small) <= 30
+    # session, user, permissions (2), school, terms (2), classes, standards (the form's),
+    # children, the engine (4: standards, terms and their days, episodes, contacts),
+    # changes, the access log, the navbar's school, alerts
+    assert len(small) <= 18
