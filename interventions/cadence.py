@@ -116,6 +116,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Case,
@@ -313,10 +314,10 @@ class _World:
     calendars: dict  # county_id -> _CountyCalendar
 
 
-def _load_world(children, county_of=None):
+def _load_world(children, county_of=None, episodes=None):
     """Four queries: children (none when their counties are known: ``children`` maps ids
     to counties, or ``county_of`` does), standards, the terms with their special days,
-    episodes."""
+    episodes (none when given)."""
     if isinstance(children, Mapping):
         county_of = dict(children)
         source = list(county_of)
@@ -345,12 +346,13 @@ def _load_world(children, county_of=None):
             special[(term_id, kind)].add(day)
     calendars = {county: _CountyCalendar(terms[county].values(), special)
                  for county in counties}
-    episodes = defaultdict(list)
-    for child_id, entered, exited in RegistryEpisode.objects.filter(
-        child_id__in=source
-    ).order_by().values_list("child_id", "entered_on", "exited_on"):
-        episodes[child_id].append((entered, exited or _FOREVER))
-    return _World(source, county_of, episodes, standards, calendars)
+    if episodes is None:
+        episodes = RegistryEpisode.objects.filter(child_id__in=source).order_by().values_list(
+            "child_id", "entered_on", "exited_on")
+    by_child = defaultdict(list)
+    for child_id, entered, exited in episodes:
+        by_child[child_id].append((entered, exited or _FOREVER))
+    return _World(source, county_of, by_child, standards, calendars)
 
 
 # --- Counting contacts -------------------------------------------------------------------
@@ -492,7 +494,9 @@ def _count_contacts(world, windows, *, last_on=None):
     all_codes = sorted({code for by_code in world.standards.values() for code in by_code})
     for number, (layer, indexes, window, index) in enumerate(queries):
         logs = ContactLog.objects.filter(child_id__in=world.source).order_by()
-        aggregates = {"n": Count("pk")}
+        # COUNT(*), not of the id: the columns read are then all in the index
+        # contactlog_child_std_day_idx (child, standard, day), an index-only scan.
+        aggregates = {"n": Count("*")}
         if last_on is not None and number == 0:
             logs = logs.filter(window | Q(standard__in=all_codes, happened_on__lte=last_on))
             aggregates["last"] = Max("happened_on", filter=Q(happened_on__lte=last_on))
@@ -500,11 +504,12 @@ def _count_contacts(world, windows, *, last_on=None):
             logs = logs.filter(window)
         rows = logs.annotate(period=index).values("child_id", "standard", "period").annotate(
             **aggregates).values_list("child_id", "standard", "period", *aggregates)
-        for child_id, code, period, n, *rest in rows:
+        for child_id, code, period, n, *rest in _plain_rows(rows):
             if rest and rest[0] is not None:
                 key = (child_id, code)
-                if key not in last or last[key] < rest[0]:
-                    last[key] = rest[0]
+                day = rest[0] if isinstance(rest[0], date) else date.fromisoformat(rest[0])
+                if key not in last or last[key] < day:
+                    last[key] = day
             if period is None:
                 continue  # counted only for the latest contact
             kind = layer[code]
@@ -518,6 +523,19 @@ def _count_contacts(world, windows, *, last_on=None):
             key = (child_id, code, kind, start)
             counts[key] = counts.get(key, 0) + n
     return counts, last
+
+
+def _plain_rows(queryset):
+    """The rows of a ``values_list`` queryset from the database cursor, without the
+    ORM's conversions of every value (a school's sheet: 6,000 rows; dates come as
+    text from SQLite)."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _met_masks(world, windows, thresholds):
@@ -536,7 +554,7 @@ def _met_masks(world, windows, thresholds):
             inner = logs.values("child_id", "standard", "period")
             masks = f"BIT_OR({one} << (period %% {_CHUNK}))"
         else:
-            inner = logs.values("child_id", "standard", "period").annotate(n=Count("pk"))
+            inner = logs.values("child_id", "standard", "period").annotate(n=Count("*"))
             # Each period comes once per child and standard: the sum of its bits is the
             # union (SQLite has no BIT_OR).
             masks = ", ".join(
@@ -603,15 +621,30 @@ class Assessment:
         return {code for by_code in self._standards.values()
                 for code, versions in by_code.items() if _version_at(versions, day)}
 
+    def periods_in_force(self, day):
+        """``{code: period}`` of the standards in force on ``day`` in the children's
+        counties (as ``CareStandard.objects.in_force(day)`` gives them)."""
+        return {code: version.period for by_code in self._standards.values()
+                for code, versions in by_code.items()
+                if (version := _version_at(versions, day))}
 
-def assess(children, *, on=None, today=None, ranges=(), county_of=None):
+    def responsible_in_force(self, day):
+        """``{county_id: {code: responsible}}`` of the standards in force on ``day``."""
+        return {county: {code: version.responsible for code, versions in by_code.items()
+                         if (version := _version_at(versions, day))}
+                for county, by_code in self._standards.items()}
+
+
+def assess(children, *, on=None, today=None, ranges=(), county_of=None, episodes=None):
     """One pass of the engine: the standards' states on ``on`` (as ``standard_states``;
     none when ``on`` is ``None``) and the compliance over each of ``ranges`` (as
     ``compliance``), on one loading of the children, calendars and standards and one
     counting of the contacts. When the caller has the children's counties, ``children``
     may map child ids to county ids, or ``county_of`` may (``children`` staying a
-    queryset, used as a subquery): one query fewer."""
-    world = _load_world(children, county_of)
+    queryset, used as a subquery): one query fewer. So may ``episodes`` when the caller
+    has every registry episode of the children, as ``(child_id, entered_on, exited_on)``
+    (the status sheet reads them with its "changes" panel)."""
+    world = _load_world(children, county_of, episodes)
     today = today or timezone.localdate()
     counted = _Windows()  # counted period by period: the states, and semesters
     masked = _Windows()  # only "met" or not: the weeks, months and years of compliance
@@ -979,15 +1012,22 @@ def compliance(children, start, end, *, as_of=None):
 # --- Who is responsible ------------------------------------------------------------------
 
 
-def responsibles(children, *, on=None):
+def responsibles(children, *, on=None, assessment=None):
     """``{child_id: {code: frozenset(user_ids)}}``: whose list each standard in force
-    on ``on`` shows on (see the module docstring). Four queries."""
+    on ``on`` shows on (see the module docstring). Three queries; one fewer when the
+    caller has the children's counties and homeroom teachers (``children`` maps child
+    ids to ``(county_id, homeroom_teacher_id)``), and one fewer with ``assessment``,
+    an ``Assessment`` of these children, which has their standards."""
     on = on or timezone.localdate()
-    source = _child_source(children)
-    rows = Child.objects.filter(pk__in=source).values_list(
-        "pk", "county_id", "classroom__homeroom_teacher_id"
-    )
-    info = {pk: (county, homeroom) for pk, county, homeroom in rows}
+    if isinstance(children, Mapping):
+        info = dict(children)
+        source = list(info)
+    else:
+        source = _child_source(children)
+        rows = Child.objects.filter(pk__in=source).values_list(
+            "pk", "county_id", "classroom__homeroom_teacher_id"
+        )
+        info = {pk: (county, homeroom) for pk, county, homeroom in rows}
     active = {}
     for child_id, kind, staff_id in Pairing.objects.filter(
         child_id__in=source, kind__in=[PairingKind.MENTOR, PairingKind.SURROGATE],
@@ -997,10 +1037,13 @@ def responsibles(children, *, on=None):
     ):
         active[(child_id, kind)] = staff_id
     in_force = defaultdict(dict)
-    for county, code, responsible in CareStandard.objects.filter(
-        county_id__in={county for county, _h in info.values()}
-    ).in_force(on).values_list("county_id", "code", "responsible"):
-        in_force[county][code] = responsible
+    if assessment is not None:
+        in_force.update(assessment.responsible_in_force(on))
+    else:
+        for county, code, responsible in CareStandard.objects.filter(
+            county_id__in={county for county, _h in info.values()}
+        ).in_force(on).values_list("county_id", "code", "responsible"):
+            in_force[county][code] = responsible
 
     result = {}
     for child_id, (county, homeroom) in info.items():
@@ -1021,12 +1064,12 @@ def responsibles(children, *, on=None):
     return result
 
 
-def responsible_for(children, user, *, on=None):
+def responsible_for(children, user, *, on=None, assessment=None):
     """``{child_id: set(codes)}``: the standards on ``user``'s list, for each child
-    (an empty set when none is)."""
+    (an empty set when none is). ``children`` and ``assessment`` as ``responsibles``."""
     return {
         child_id: {code for code, people in by_code.items() if user.pk in people}
-        for child_id, by_code in responsibles(children, on=on).items()
+        for child_id, by_code in responsibles(children, on=on, assessment=assessment).items()
     }
 
 

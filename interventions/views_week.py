@@ -14,6 +14,11 @@ from registry.selectors import current_school_year
 def my_week(request):
     user = request.user
     week = teacher_week(user, timezone.localdate())
+    # The page header shows the user's school: the children's, loaded with them.
+    school = next((row.child.school for row in week.rows
+                   if row.child.school_id == user.school_id), None)
+    if school is not None:
+        user.school = school
     classrooms = (
         Classroom.objects.for_user(user)
         .filter(homeroom_teacher=user, school_year=current_school_year())

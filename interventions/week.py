@@ -14,7 +14,6 @@ from django.utils.translation import pgettext_lazy
 from interventions import cadence
 from interventions.concerns import school_open_concerns
 from interventions.models import (
-    CareStandard,
     Channel,
     ContactLog,
     Pairing,
@@ -50,6 +49,9 @@ DEFAULT_CHANNEL = {
 SHORT_PERIODS = (Period.WEEK, Period.MONTH)
 _PERIOD_ORDER = {Period.WEEK: 0, Period.MONTH: 1, Period.SEMESTER: 2, Period.YEAR: 3}
 _STATE_ORDER = {cadence.OVERDUE: 0, cadence.DUE: 1, cadence.MET: 2}
+# Then the plan's order (the standards come as a set: without it, the order of two chips
+# of one period and state changed from one server process to the next).
+_CODE_ORDER = {code: index for index, code in enumerate(StandardCode)}
 # How far back the teacher's usual channel is looked for.
 _USUAL_CHANNEL_DAYS = 120
 
@@ -160,14 +162,20 @@ def teacher_week(user, today):
         .order_by("classroom__grade", "classroom__number", "name", "pk")
     )
     ids = [child.pk for child in children]
-    # The children's counties are known: the engine needs no query for them.
-    states = cadence.standard_states({child.pk: child.county_id for child in children}, today,
-                                     today=today) if ids else {}
-    mine = cadence.responsible_for(ids, user, on=today) if ids else {}
-    periods = dict(CareStandard.objects.filter(
-        county_id__in={child.county_id for child in children}
-    ).in_force(today).values_list("code", "period")) if ids else {}
-    channels = _usual_channels(user, base, today) if ids else {}
+    states, mine, periods, channels = {}, {}, {}, {}
+    if ids:
+        # The children's counties and homeroom teachers are known, and the engine's pass
+        # has the standards: no query for any of them.
+        assessment = cadence.assess({child.pk: child.county_id for child in children},
+                                    on=today, today=today)
+        states = assessment.states
+        mine = cadence.responsible_for(
+            {child.pk: (child.county_id,
+                        child.classroom.homeroom_teacher_id if child.classroom_id else None)
+             for child in children},
+            user, on=today, assessment=assessment)
+        periods = assessment.periods_in_force(today)
+        channels = _usual_channels(user, base, today)
 
     rows = []
     tally = defaultdict(lambda: [0, 0])
@@ -191,7 +199,8 @@ def teacher_week(user, today):
             if state.state == cadence.MET:
                 tally[code][0] += 1
         chips.sort(key=lambda chip: (_PERIOD_ORDER.get(chip.period, 9),
-                                     _STATE_ORDER.get(chip.state, 9)))
+                                     _STATE_ORDER.get(chip.state, 9),
+                                     _CODE_ORDER.get(chip.code, 99)))
         rows.append(ChildRow(child=child, chips=chips, behind=behind))
     rows.sort(key=lambda row: not row.behind)  # stable: class and name order kept
 

@@ -28,6 +28,7 @@ __all__ = [
     "id_check_character",
     "make_id_number",
     "mask_id_number",
+    "mask_student_number",
     "normalise_phone",
     "parse_id_number",
     "validate_id_number",
@@ -150,6 +151,17 @@ def mask_id_number(value) -> str:
     if len(number) <= 2:
         return "*" * len(number)
     return "*" * (len(number) - 2) + number[-2:]
+
+
+# The national student number (全国学籍号) is usually "G" followed by the child's ID number.
+_EMBEDDED_ID = re.compile(r"[0-9]{17}[0-9X]", re.IGNORECASE)
+
+
+def mask_student_number(value) -> str:
+    """Mask an ID number inside a student number ("G110105********002X"); a student
+    number without one is shown as it is."""
+    number = "" if value is None else str(value).strip()
+    return _EMBEDDED_ID.sub(lambda m: mask_id_number(m.group(0)), number)
 
 
 # Mobile: 11 digits starting 1[3-9], optionally after +86 or 86; spaces and hyphens anywhere

@@ -38,7 +38,6 @@ from import_export.formats import base_formats
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
@@ -62,7 +61,7 @@ from registry.services.children import (
     child_update,
     family_member_save,
 )
-from reports.exporters import FORMULA_TRIGGERS, Exporter, xlsx_cell
+from reports.exporters import FORMULA_TRIGGERS, Exporter
 
 logger = logging.getLogger(__name__)
 
@@ -1151,32 +1150,6 @@ class RosterExporter(Exporter):
                         value = mask_id_number(value)
                     row.append(value)
                 yield row
-
-    def write_xlsx(self, stream):
-        """As ``Exporter.write_xlsx``, but an empty cell is left out rather than written
-        as an empty string (the same to Excel, WPS and openpyxl, which read both as
-        empty): a county's roster has some 130,000 of them."""
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=str(self.title)[:31])
-        for index, (_header, width) in enumerate(self.columns, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.freeze_panes = "A2"
-        bold = Font(bold=True)
-        header = []
-        for title, _width in self.columns:
-            cell = WriteOnlyCell(sheet, value=str(title))
-            cell.font = bold
-            cell.alignment = Alignment(vertical="center")
-            header.append(cell)
-        sheet.append(header)
-        for row in self.rows():
-            cells = []
-            for value in row:
-                cell = xlsx_cell(sheet, value)
-                cells.append(None if cell == "" else cell)
-            sheet.append(cells)
-            self.count += 1
-        workbook.save(stream)
 
 
 # The family members' fields the roster shows (one query per chunk of children).

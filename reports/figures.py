@@ -39,7 +39,15 @@ from interventions.models import (
     StandardCode,
 )
 from interventions.selectors import with_concern_flags
-from registry.models import Category, Child, EntryKind, ExitReason, RegistryEpisode, Sex
+from registry.models import (
+    Category,
+    Child,
+    Classroom,
+    EntryKind,
+    ExitReason,
+    RegistryEpisode,
+    Sex,
+)
 from registry.models.children import category_q
 
 # The summary's category columns, in the registry's order.
@@ -57,8 +65,11 @@ def _active(kind):
 
 
 def registry_children(user):
-    """The population of every report: the children on the registry the user may see."""
-    return Child.objects.for_user(user).in_registry()
+    """The population of every report: the children on the registry the user may see.
+    (As ``in_registry``, but a filter only: no ``on_registry`` column, which PostgreSQL
+    worked out for the whole county to select it for a school's children.)"""
+    return Child.objects.for_user(user).filter(Exists(
+        RegistryEpisode.objects.filter(child=OuterRef("pk"), exited_on__isnull=True)))
 
 
 def standards_in_force(county_ids, day):
@@ -142,6 +153,14 @@ class StatusSheet:
 OVERDUE_ANY = "any"
 
 
+# What the sheet (the page and its xlsx) reads of a child, besides the annotations: not
+# the file's long texts, 588 times.
+_SHEET_CHILD_FIELDS = (
+    "name", "sex", "birth_date", "county_id", "school_id", "classroom",
+    "single_parent", "abandoned", "hardship_kind",
+)
+
+
 def status_children(user, school, filters=None, today=None):
     """The sheet's children: on the registry at ``school``, with what the rows show
     computed in SQL, filtered by everything but "overdue" (which needs the engine)."""
@@ -151,11 +170,11 @@ def status_children(user, school, filters=None, today=None):
         .with_categories(today)
         .with_five_clear()
         .select_related("classroom")
+        .only(*_SHEET_CHILD_FIELDS)
         .annotate(
             mentor_name=Subquery(_active(PairingKind.MENTOR).values("staff__real_name")[:1]),
             surrogate_name=Subquery(
                 _active(PairingKind.SURROGATE).values("staff__real_name")[:1]),
-            has_mentor=Exists(_active(PairingKind.MENTOR)),
         )
         .order_by("classroom__grade", "classroom__number", "name", "pk")
     )
@@ -168,7 +187,7 @@ def status_children(user, school, filters=None, today=None):
     if filters.get("incomplete"):
         qs = qs.filter(five_clear_count__lt=5)
     if filters.get("unpaired"):
-        qs = qs.filter(has_mentor=False)
+        qs = qs.filter(mentor_name__isnull=True)  # no active mentor (a name is never NULL)
     if filters.get("concern"):
         qs = qs.filter(open_concerns__gt=0)
     return qs
@@ -182,12 +201,25 @@ def status_sheet(user, school, period, filters=None, today=None):
     today = today or timezone.localdate()
     filters = filters or {}
     children = list(status_children(user, school, filters, today))
+    county_of = {child.pk: child.county_id for child in children}
+    # The children's registry episodes (for the engine) and the school's changes, in
+    # one query, as plain values: only the few changes need a child's name and class.
+    start, end = changes_range(period, today)
+    episodes = list(RegistryEpisode.objects.for_user(user).filter(
+        Q(child_id__in=list(county_of)) | _changes_q(school, start, end)
+    ).order_by("entered_on", "pk").values_list(*_SHEET_EPISODE_FIELDS))
+    changes = Changes(start, end)
+    _sort_changes(changes, [_change_episode(row) for row in episodes if row[1] == school.pk
+                            and _changes_range_holds(row, start, end)])
     states, compliance = {}, None
     if children:
         # One pass of the engine for both: the states now and the period's compliance.
         result = cadence.assess(
-            {child.pk: child.county_id for child in children}, on=today, today=today,
-            ranges=[cadence.Range(period.start, period.end, as_of=today)])
+            county_of, on=today, today=today,
+            ranges=[cadence.Range(period.start, period.end, as_of=today)],
+            episodes=[(child_id, entered, exited)
+                      for child_id, _school, _kind, entered, exited, *_rest in episodes
+                      if child_id in county_of])
         states, compliance = result.states, result.compliance[0]
         # The children are of the school's county: the engine has its standards.
         standards = _labelled(result.standards_in_force(min(period.end, today)))
@@ -212,7 +244,7 @@ def status_sheet(user, school, period, filters=None, today=None):
     elif overdue:
         rows = [row for row in rows if row.cells.get(overdue, Cell()).overdue]
     return StatusSheet(school=school, period=period, standards=standards, rows=rows,
-                       changes=school_changes(user, school, *changes_range(period, today)))
+                       changes=changes)
 
 
 def changes_range(period, today):
@@ -227,12 +259,50 @@ def changes_range(period, today):
 def school_changes(user, school, start, end):
     """Who entered or left the registry at ``school`` in ``start..end``: one query."""
     changes = Changes(start, end)
-    episodes = (
-        RegistryEpisode.objects.for_user(user).filter(school=school)
-        .filter(Q(entered_on__range=(start, end)) | Q(exited_on__range=(start, end)))
-        .select_related("child", "child__classroom")
-        .order_by("entered_on", "pk")
-    )
+    _sort_changes(changes, _episodes(user).filter(_changes_q(school, start, end)))
+    return changes
+
+
+def _episodes(user):
+    """Registry episodes with their child and the child's class (the "changes")."""
+    return (RegistryEpisode.objects.for_user(user)
+            .select_related("child", "child__classroom").order_by("entered_on", "pk"))
+
+
+# An episode as the status sheet reads it: the engine's part, then what the "changes"
+# panel (``exports.change_groups``) shows.
+_SHEET_EPISODE_FIELDS = (
+    "child_id", "school_id", "entry_kind", "entered_on", "exited_on", "exit_reason",
+    "child__name", "child__classroom_id", "child__classroom__grade",
+    "child__classroom__number",
+)
+
+
+def _changes_range_holds(row, start, end):
+    entered, exited = row[3], row[4]
+    return start <= entered <= end or (exited is not None and start <= exited <= end)
+
+
+def _change_episode(row):
+    """An episode of the "changes" panel, from a row of ``_SHEET_EPISODE_FIELDS``."""
+    (child_id, school_id, entry_kind, entered_on, exited_on, exit_reason, name,
+     classroom_id, grade, number) = row
+    episode = RegistryEpisode(child_id=child_id, school_id=school_id, entry_kind=entry_kind,
+                              entered_on=entered_on, exited_on=exited_on,
+                              exit_reason=exit_reason)
+    episode.child = Child(pk=child_id, name=name, classroom_id=classroom_id)
+    if classroom_id is not None:
+        episode.child.classroom = Classroom(pk=classroom_id, grade=grade, number=number)
+    return episode
+
+
+def _changes_q(school, start, end):
+    return Q(school=school) & (Q(entered_on__range=(start, end))
+                               | Q(exited_on__range=(start, end)))
+
+
+def _sort_changes(changes, episodes):
+    start, end = changes.start, changes.end
     for episode in episodes:
         if start <= episode.entered_on <= end:
             {
@@ -245,7 +315,6 @@ def school_changes(user, school, start, end):
                 changes.transferred_out.append(episode)
             else:
                 changes.exited.append(episode)
-    return changes
 
 
 # --- The county summary --------------------------------------------------------------------
@@ -415,19 +484,28 @@ def school_figures(user, schools, period, today=None, *, extra_ranges=()):
     today = today or timezone.localdate()
     school_list = list(schools.values_list("pk", "pupils_enrolled"))
     school_ids = [pk for pk, _pupils in school_list]
-    children = registry_children(user).filter(school_id__in=school_ids)
+    # The schools as a subquery, not a list of ids: PostgreSQL estimates the children of
+    # 300 listed schools at two thirds of them, and then hashes the children's wide rows
+    # for each family join instead of merging them on family_one_father_mother_guardian
+    # (the counts: ~0.7 s instead of ~0.3 s; docs/benchmarks.md).
+    children = registry_children(user).filter(school__in=schools.order_by().values("pk"))
     figures = {pk: Figures() for pk in school_ids}
     figures.update(_child_counts(children, today))
     for pk, pupils in school_list:
         figures[pk].pupils = pupils
 
-    # The children's schools and counties, once: the engine needs no query for them.
-    rows = list(children.order_by().values_list("pk", "school_id", "county_id"))
+    # The children's registry episodes with their schools and counties, in one query:
+    # the engine needs no query for either.
+    rows = list(RegistryEpisode.objects.filter(child__in=children).order_by().values_list(
+        "child_id", "child__school_id", "child__county_id", "entered_on", "exited_on"))
     extra = []
     if rows:
-        school_of = {pk: school_id for pk, school_id, _county_id in rows}
+        school_of = {child_id: school_id for child_id, school_id, *_rest in rows}
         result = cadence.assess(
-            children, county_of={pk: county_id for pk, _school_id, county_id in rows},
+            children,
+            county_of={child_id: county_id for child_id, _school, county_id, *_rest in rows},
+            episodes=[(child_id, entered, exited)
+                      for child_id, _school, _county, entered, exited in rows],
             ranges=[cadence.Range(period.start, period.end, as_of=today, per_child=False,
                                   groups=school_of), *extra_ranges])
         extra = result.compliance[1:]
@@ -443,10 +521,14 @@ def school_figures(user, schools, period, today=None, *, extra_ranges=()):
         figures[school_id].serious_concerns = row["serious"]
 
     end = min(period.end, today)
-    episodes = RegistryEpisode.objects.for_user(user).filter(school_id__in=school_ids)
+    entered = Q(entered_on__range=(period.start, end))
+    exited = Q(exited_on__range=(period.start, end))
+    # Only the episodes counted are read (the indexes on school and entry or exit day),
+    # not every episode of the schools.
+    episodes = (RegistryEpisode.objects.for_user(user).filter(school_id__in=school_ids)
+                .filter(entered | exited))
     for school_id, row in _grouped(
-        episodes, entries=Count("pk", filter=Q(entered_on__range=(period.start, end))),
-        exits=Count("pk", filter=Q(exited_on__range=(period.start, end))),
+        episodes, entries=Count("pk", filter=entered), exits=Count("pk", filter=exited),
     ).items():
         figures[school_id].entries = row["entries"]
         figures[school_id].exits = row["exits"]

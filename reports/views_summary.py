@@ -23,9 +23,9 @@ from reports.exports_summary import (
     SUBTOTAL,
     TOTAL,
     Line,
+    PageCells,
     SummaryExport,
     header_groups,
-    page_cells,
     summary_columns,
 )
 from reports.figures import county_summary as build_summary
@@ -95,6 +95,7 @@ def county_summary(request):
     period = summary.period
     user = request.user
     columns = summary_columns(summary.standards, split_fractions=False)
+    cells = PageCells(columns)
 
     def row(kind, township, school, figures):
         line = Line(kind, township, school, figures)
@@ -102,7 +103,7 @@ def county_summary(request):
         if kind == SCHOOL:
             link = (reverse("status_sheet", args=[school.pk]) + "?"
                     + urlencode({"period": period.key}))
-        return {"line": line, "cells": page_cells(columns, figures), "link": link}
+        return {"line": line, "cells": cells.html(figures), "link": link}
 
     groups = [
         {"township": group.township,

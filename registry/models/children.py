@@ -13,14 +13,20 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import BooleanField, Case, Exists, FilteredRelation, OuterRef, Q, Value, When
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from registry.idnumber import mask_id_number, parse_id_number, validate_id_number, validate_phone
+from registry.idnumber import (
+    mask_id_number,
+    mask_student_number,
+    parse_id_number,
+    validate_id_number,
+    validate_phone,
+)
 from registry.scoping import area_filter
 
 # A parent away this long (or longer) makes a child left-behind.
@@ -134,32 +140,51 @@ class ChildQuerySet(models.QuerySet):
         """Annotate the derived categories (``is_both_away`` …), ``has_category``, and
         ``is_away_pending`` (a parent away, but for less than three months) in SQL."""
         threshold = away_threshold(today)
+        father = _MAIN_JOINS[FamilyMember.Kind.FATHER]
+        mother = _MAIN_JOINS[FamilyMember.Kind.MOTHER]
 
-        def parent(kind, **conditions):
-            return Exists(FamilyMember.objects.filter(child=OuterRef("pk"), kind=kind,
-                                                       **conditions))
+        def long_away(member):
+            return Q(**{f"{member}__situation": Situation.AWAY,
+                        f"{member}__away_since__lte": threshold})
 
-        father_away = parent(FamilyMember.Kind.FATHER, situation=Situation.AWAY,
-                             away_since__lte=threshold)
-        mother_away = parent(FamilyMember.Kind.MOTHER, situation=Situation.AWAY,
-                             away_since__lte=threshold)
-        qs = self.alias(father_long_away=father_away, mother_long_away=mother_away).annotate(
+        def away_pending(member):
+            return Q(**{f"{member}__situation": Situation.AWAY}) & (
+                Q(**{f"{member}__away_since__gt": threshold})
+                | Q(**{f"{member}__away_since__isnull": True}))
+
+        def deceased(member):
+            return Q(**{f"{member}__situation": Situation.DECEASED})
+
+        qs = self._with_main_family().alias(
+            father_long_away=_flag(long_away(father)),
+            mother_long_away=_flag(long_away(mother)),
+        ).annotate(
             is_both_away=Q(father_long_away=True) & Q(mother_long_away=True),
             is_father_away=Q(father_long_away=True) & Q(mother_long_away=False),
             is_mother_away=Q(mother_long_away=True) & Q(father_long_away=False),
-            is_orphan=parent(FamilyMember.Kind.FATHER, situation=Situation.DECEASED)
-            & parent(FamilyMember.Kind.MOTHER, situation=Situation.DECEASED),
-            is_away_pending=Exists(
-                FamilyMember.objects.filter(
-                    child=OuterRef("pk"), kind__in=FamilyMember.PARENTS, situation=Situation.AWAY,
-                ).filter(Q(away_since__gt=threshold) | Q(away_since__isnull=True))
-            ),
+            is_orphan=_flag(deceased(father) & deceased(mother)),
+            is_away_pending=_flag(away_pending(father) | away_pending(mother)),
         )
         return qs.annotate(
             has_category=Q(father_long_away=True) | Q(mother_long_away=True)
             | Q(is_orphan=True) | Q(single_parent=True) | Q(abandoned=True)
             | ~Q(hardship_kind=""),
         )
+
+    def _with_main_family(self):
+        """Join the child's father, mother and guardian records (``_MAIN_JOINS``), once
+        however many annotations read them.
+
+        There is at most one of each per child (the constraint
+        ``family_one_father_mother_guardian``), so the joins add no row, and "the father
+        is away", "the mother's record is complete" … are tests on columns of the
+        child's row. They were EXISTS subqueries, some twenty per child (each alias
+        repeated where used): PostgreSQL hashed the whole county's matching family
+        records for each, even for one school's 588 children (docs/benchmarks.md)."""
+        missing = {name: FilteredRelation("family", condition=Q(family__kind=kind))
+                   for kind, name in _MAIN_JOINS.items()
+                   if name not in self.query._filtered_relations}
+        return self.alias(**missing) if missing else self
 
     def with_on_registry(self):
         return self.annotate(on_registry=Exists(
@@ -175,17 +200,25 @@ class ChildQuerySet(models.QuerySet):
         return self.filter(category_q(category))
 
     def with_five_clear(self):
-        """Annotate ``clear_basic`` … ``clear_contacts`` and ``five_clear_count`` in SQL."""
+        """Annotate ``five_clear_count`` in SQL, with the parts ``clear_basic`` …
+        ``clear_contacts`` as aliases (for filters: no page shows them one by one)."""
         checks = {f"clear_{part}": _fields_filled_q(fields)
                   for part, fields in FIVE_CLEAR_FIELDS.items()}
-        checks["clear_contacts"] = _contacts_clear_q()
-        qs = self.annotate(**checks)
+        checks["clear_contacts"] = _flag(_contacts_clear_q())
+        qs = self._with_main_family().alias(**checks)
         count = sum(
             (models.Case(models.When(Q(**{name: True}), then=Value(1)), default=Value(0))
              for name in checks),
             Value(0),
         )
         return qs.annotate(five_clear_count=count)
+
+
+def _flag(condition):
+    """``condition`` as a true-or-false column: false, not NULL, where it tests a family
+    member the child does not have (the joins of ``_with_main_family``)."""
+    return Case(When(condition, then=Value(True)), default=Value(False),
+                output_field=BooleanField())
 
 
 def _fields_filled_q(fields):
@@ -199,24 +232,32 @@ def _fields_filled_q(fields):
     return q
 
 
-def _parent_clear_exists(kind):
+def _parent_clear_q(kind):
     """A parent record that tells the school what it must know: a name and situation,
     a phone unless deceased or unknown, and where they work when away."""
-    members = FamilyMember.objects.filter(child=OuterRef("pk"), kind=kind).exclude(name="")
-    members = members.exclude(Q(situation__in=REACHABLE) & Q(phone=""))
-    members = members.exclude(Q(situation=Situation.AWAY) & (Q(workplace="")
-                                                              | Q(away_since__isnull=True)))
-    return Exists(members)
+    member = _MAIN_JOINS[kind]
+
+    def field(name, lookup="exact"):
+        return f"{member}__{name}__{lookup}"
+
+    return (
+        Q(**{field("kind"): kind})  # the record exists (the join found one)
+        & ~Q(**{field("name"): ""})
+        & ~(Q(**{field("situation", "in"): REACHABLE}) & Q(**{field("phone"): ""}))
+        & ~(Q(**{field("situation"): Situation.AWAY})
+            & (Q(**{field("workplace"): ""}) | Q(**{field("away_since", "isnull"): True})))
+    )
 
 
 def _contacts_clear_q():
-    guardian = FamilyMember.objects.filter(
-        child=OuterRef("pk"), kind=FamilyMember.Kind.GUARDIAN, age__isnull=False
-    ).exclude(Q(name="") | Q(relation="") | Q(phone="") | Q(health=""))
+    guardian = _MAIN_JOINS[FamilyMember.Kind.GUARDIAN]
     return (
-        Q(Exists(guardian))
-        & Q(_parent_clear_exists(FamilyMember.Kind.FATHER))
-        & Q(_parent_clear_exists(FamilyMember.Kind.MOTHER))
+        Q(**{f"{guardian}__kind": FamilyMember.Kind.GUARDIAN,
+             f"{guardian}__age__isnull": False})
+        & ~(Q(**{f"{guardian}__name": ""}) | Q(**{f"{guardian}__relation": ""})
+            | Q(**{f"{guardian}__phone": ""}) | Q(**{f"{guardian}__health": ""}))
+        & _parent_clear_q(FamilyMember.Kind.FATHER)
+        & _parent_clear_q(FamilyMember.Kind.MOTHER)
     )
 
 
@@ -341,6 +382,10 @@ class Child(models.Model):
     @property
     def masked_id_number(self):
         return mask_id_number(self.id_number)
+
+    @property
+    def masked_student_number(self):
+        return mask_student_number(self.student_number)
 
     def age(self, today=None):
         if not self.birth_date:
@@ -537,6 +582,10 @@ class FamilyMember(models.Model):
         ]
 
 
+# The names of the joins of ``ChildQuerySet._with_main_family``: father, mother, guardian.
+_MAIN_JOINS = {kind: f"family_{kind}" for kind in FamilyMember.MAIN}
+
+
 class ExitReason(models.TextChoices):
     PARENT_RETURNED = "parent_returned", _("Parent returned home")
     GRADUATED = "graduated", _("Graduated")
@@ -625,7 +674,16 @@ class RegistryEpisode(models.Model):
 
 class AccessLogQuerySet(models.QuerySet):
     def for_user(self, user):
-        return self.filter(area_filter(user, school_path="school"))
+        """The entries about the user's area's schools; for a township or the bureau
+        also what its own area's accounts did at no school (a county roster or summary
+        export), which would otherwise be seen by nobody but the operator."""
+        in_area = area_filter(user, school_path="school")
+        if user.is_authenticated and user.is_active and user.is_bureau:
+            in_area |= Q(school__isnull=True) & (Q(user__county_id=user.county_id)
+                                                 | Q(user__township__county_id=user.county_id))
+        elif user.is_authenticated and user.is_active and user.is_township:
+            in_area |= Q(school__isnull=True, user__township_id=user.township_id)
+        return self.filter(in_area)
 
 
 class AccessLog(models.Model):
@@ -643,6 +701,7 @@ class AccessLog(models.Model):
         TRANSFER_LOOKUP = "transfer_lookup", _("Looked up a child for transfer")
         VIEW_CONCERN = "view_concern", _("Opened a concern")
         VIEW_SHEET = "view_sheet", _("Opened a school's status sheet")
+        VIEW_AUDIT = "view_audit", _("Searched the access log")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                              related_name="access_logs", verbose_name=_("user"))

@@ -4,6 +4,7 @@ and the county's terms with their non-teaching and make-up working days."""
 import re
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,13 @@ class CountyQuerySet(models.QuerySet):
 class County(models.Model):
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("code"), max_length=12, unique=True)
+    # Read by ``python manage.py anonymise_departed`` (registry/retention.py).
+    retention_years = models.PositiveSmallIntegerField(
+        _("years to keep the files of children who left"), null=True, blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("After this many years off the registry a child's file is anonymised. "
+                    "Empty: the site's default (RETENTION_YEARS)."),
+    )
 
     objects = CountyQuerySet.as_manager()
 

@@ -147,7 +147,10 @@ def _five_clear_both_ways(child):
     python = Child.objects.prefetch_related("family").get(pk=child.pk).five_clear()
     row = Child.objects.with_five_clear().get(pk=child.pk)
     for part in FivePart:
-        assert (not python[part]) is getattr(row, f"clear_{part}"), part
+        # The parts are aliases, for filters: ask the database through one.
+        in_sql = (Child.objects.with_five_clear()
+                  .filter(pk=child.pk, **{f"clear_{part}": True}).exists())
+        assert (not python[part]) is in_sql, part
     assert row.five_clear_count == sum(1 for gaps in python.values() if not gaps)
     return python
 

@@ -316,3 +316,13 @@ def test_normalise_phone_refuses_bad_phone():
     with pytest.raises(ValidationError) as caught:
         normalise_phone("12345678")
     assert caught.value.code == "phone"
+
+
+def test_a_student_number_holding_an_id_number_is_masked_like_it():
+    from registry.idnumber import mask_student_number
+
+    assert mask_student_number("G11010520160312002X") == "G110105********002X"
+    assert mask_student_number("g110105201603120021") == "g110105********0021"
+    # A school's own numbering carries no ID number: shown as it is.
+    assert mask_student_number("2016-0312") == "2016-0312"
+    assert mask_student_number(None) == ""
