@@ -3,17 +3,23 @@
 import logging
 import re
 
-_QUERY = re.compile(r"\?[^\s\"]*")
+_QUERY = re.compile(r"\?[^\s\"]+")
 
 
 class HideQueryStrings(logging.Filter):
     """Request lines carry search terms, such as a child's name, in their query string:
-    replace the query string before the line is written."""
+    replace the query string before the line is written. Set on the console handler, so
+    every logger's lines pass through it, and on the request loggers themselves.
+
+    The message is formatted first and the query string cut from the result, so a
+    placeholder inside a query string can never unbalance the message's arguments."""
 
     def filter(self, record):
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                _QUERY.sub("?…", arg) if isinstance(arg, str) else arg for arg in record.args
-            )
-        record.msg = _QUERY.sub("?…", record.msg) if isinstance(record.msg, str) else record.msg
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True  # a malformed call: logging reports it as it always does
+        hidden = _QUERY.sub("?…", message)
+        if hidden != message:
+            record.msg, record.args = hidden, ()
         return True

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every response carries the policy: the 400 of a bad Host header
+    # (raised in SecurityMiddleware and CommonMiddleware) and the 500 page too.
+    "csp.middleware.CSPMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -58,11 +61,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Inside SessionMiddleware: it marks the session for saving before that one saves.
+    "carecase.middleware.SessionRefreshMiddleware",
     "registry.middleware.ForcePasswordChangeMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     # Axes must come last: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -111,8 +115,10 @@ AUTH_USER_MODEL = "registry.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # The role table answers every permission the pages ask without a query; Django's
+    # own backend (per-user and group permissions: two queries) is asked only after it.
     "registry.permissions.RolePermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -150,8 +156,15 @@ STORAGES = {
     },
 }
 
-# Sessions live in the database so that app servers stay stateless.
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+# Sessions live in the database so that app servers stay stateless. A session ends after
+# a working day without a request (SESSION_COOKIE_AGE, 10 hours), or when the browser is
+# closed: school offices share computers. SessionRefreshMiddleware pushes an active
+# session's end forward, writing it at most once per SESSION_REFRESH_SECONDS rather than
+# on every request (SESSION_SAVE_EVERY_REQUEST), so a county's Monday morning costs one
+# session write per teacher per ten minutes.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 10)
+SESSION_REFRESH_SECONDS = 60 * 10
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -169,9 +182,15 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = False
 # Preloading is a public, hard-to-undo commitment a county makes for its own domain.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Two covering indexes (INCLUDE columns) serve PostgreSQL's county-wide reports;
+    # SQLite, the small-site default, builds them without the extra columns.
+    SILENCED_SYSTEM_CHECKS.append("models.W040")
 if env.bool("BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A refused form (an expired page, cookies blocked) gets a page in the site's layout.
+CSRF_FAILURE_VIEW = "carecase.views.csrf_failure"
 
 # Upload and form limits: rosters are small spreadsheets, never hundreds of megabytes.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -219,7 +238,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"hide_query_strings": {"()": "carecase.log_filters.HideQueryStrings"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # On the handler too, so that no logger's line carries a query string.
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["hide_query_strings"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Axes logs usernames on every attempt; keep that out of INFO-level logs.
@@ -232,3 +254,23 @@ LOGGING = {
         "django.request": {"filters": ["hide_query_strings"]},
     },
 }
+
+# Audit and retention (registry/retention.py). Access-log entries are kept this many days
+# (at least six months: prune_access_log refuses less), and the files of children off the
+# registry this many years are anonymised by anonymise_departed, unless their county sets
+# its own period (County.retention_years).
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=183)
+RETENTION_YEARS = env.int("RETENTION_YEARS", default=3)
+
+# Serving (static files, gunicorn)
+# gunicorn runs the app (tools/gunicorn.conf.py, docs/deploy.md); with DEBUG off
+# WhiteNoise serves the hashed, compressed files that collectstatic wrote (STORAGES
+# above), while development and the tests use plain static storage and need no
+# collectstatic. The health check (carecase/health.py) is asked by load balancers over
+# plain HTTP on the internal address: it is exempt from the redirect to https.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable database fails a request (and the health check) within seconds
+    # instead of holding a worker thread until the TCP timeout; a DATABASE_URL's own
+    # ?connect_timeout= wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 10)

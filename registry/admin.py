@@ -13,7 +13,16 @@ from django.utils.translation import gettext_lazy as _
 
 from interventions.services import care_standards_install_defaults
 from registry import services
-from registry.models import Classroom, County, School, Term, TermDay, Township, User
+from registry.models import (
+    AccessLog,
+    Classroom,
+    County,
+    School,
+    Term,
+    TermDay,
+    Township,
+    User,
+)
 from registry.permissions import managed_roles
 
 admin.site.unregister(Group)
@@ -193,3 +202,24 @@ class StaffAdmin(ScopedAdmin):
         services.staff_save(
             actor=request.user, staff=obj, raw_password=form.cleaned_data.get("password1")
         )
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ScopedAdmin):
+    """Read-only for everyone, the operator included: the access log is append-only
+    (``access_log_record`` writes it) and only ``prune_access_log`` removes entries,
+    once they are older than the retention period."""
+
+    list_display = ["at", "user", "action", "child", "school", "rows"]
+    list_filter = ["action"]
+    list_select_related = ["user", "child", "school"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -9,19 +9,20 @@ CHILDREN = ("child_list", _("Children"))
 ADMIN = ("admin:index", _("Administration"))
 CONCERNS = ("concern_list", _("Concerns"))
 HELP_PLANS = ("help_plan_list", _("Help plans"))
+ACCESS_LOG = ("access_log", _("Access log"))
 _NAV_BY_ROLE = {
     Role.TEACHER: [("my_week", _("My week")), CHILDREN, CONCERNS, HELP_PLANS],
     Role.SCHOOL_ADMIN: [("school_detail", _("My school")), ("status_sheet", _("Status sheet")),
                         ("my_week", _("My week")), CHILDREN, ("pairing_list", _("Pairings")),
                         CONCERNS, HELP_PLANS, ("submission_list", _("Monthly report")),
-                        ADMIN],
+                        ACCESS_LOG, ADMIN],
     Role.TOWNSHIP: [("county_summary", _("Summary")), ("school_list", _("Schools")), CHILDREN,
-                    ("submission_overview", _("Monthly reports"))],
+                    ("submission_overview", _("Monthly reports")), ACCESS_LOG],
     Role.BUREAU: [("county_summary", _("Summary")), ("school_list", _("Schools")), CHILDREN,
                   ("submission_overview", _("Monthly reports")),
-                  ("care_standards", _("Standards and calendar")), ADMIN],
+                  ("care_standards", _("Standards and calendar")), ACCESS_LOG, ADMIN],
     "": [("county_summary", _("Summary")), ("school_list", _("Schools")), CHILDREN,
-         ("submission_overview", _("Monthly reports")), ADMIN],
+         ("submission_overview", _("Monthly reports")), ACCESS_LOG, ADMIN],
 }
 
 

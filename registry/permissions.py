@@ -5,6 +5,7 @@ declare what they need with ``permission_required("registry.…")`` and template
 ``perms.registry.…``. Scope (which objects) is the queryset rule's job, not this table's.
 """
 
+from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
 from registry.models.users import Role
@@ -35,6 +36,7 @@ ROLE_PERMISSIONS = {
         "registry.view_full_id_number",
         "registry.manage_registry",
         "registry.view_change_history",
+        "registry.view_accesslog",
         "registry.view_contact_sheet",
         "registry.export_roster",
         "registry.import_roster",
@@ -70,6 +72,7 @@ ROLE_PERMISSIONS = {
         "reports.view_summary",
         "reports.view_submissions",
         "registry.view_child",
+        "registry.view_accesslog",
         "registry.export_roster",
         "registry.view_school_list",
         "registry.view_school_page",
@@ -81,6 +84,7 @@ ROLE_PERMISSIONS = {
         "reports.view_submissions",
         "reports.reopen_month",
         "registry.view_child",
+        "registry.view_accesslog",
         "registry.export_roster",
         "registry.view_school_list",
         "registry.view_school_page",
@@ -130,7 +134,11 @@ class RolePermissionBackend:
         return None
 
     def get_user(self, user_id):
-        return None
+        # Logins belong to Django's ModelBackend, which loads the user; this backend,
+        # first in AUTHENTICATION_BACKENDS so that permissions cost no query, must not be
+        # taken for a login backend (the test client's force_login takes the first one
+        # that can load a user).
+        return ModelBackend().get_user(user_id)
 
     def has_perm(self, user_obj, perm, obj=None):
         if not user_obj.is_active or not user_obj.is_authenticated:

@@ -1,16 +1,15 @@
 """Reads of the registry that are more than a filter; each takes the user and starts
 from the scoped querysets."""
 
-from auditlog.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from interventions.selectors import with_concern_flags
 from registry.models import (
     Child,
     Classroom,
-    FamilyMember,
     FivePart,
     RegistryEpisode,
     School,
@@ -53,8 +52,24 @@ def staff_for_school(user, school):
 
 
 def resettable_staff(user):
-    """Accounts whose password ``user`` may reset."""
+    """Accounts whose password ``user`` may reset (and whose lockout they may lift)."""
     return User.objects.for_user(user).filter(role__in=managed_roles(user))
+
+
+def locked_out_usernames(staff):
+    """The usernames among the accounts ``staff`` that django-axes holds locked now: as
+    many wrong passwords as AXES_FAILURE_LIMIT from one address within the cool-off time
+    (AXES_LOCKOUT_PARAMETERS: username and address together). One query."""
+    return set(
+        AccessAttempt.objects.filter(
+            username__in=staff.values("username"),
+            attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
+        )
+        .values("username", "ip_address")
+        .annotate(failures=Sum("failures_since_start"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .values_list("username", flat=True)
+    )
 
 
 def child_list(user, filters=None, today=None):
@@ -108,18 +123,4 @@ def child_episodes(user, child):
         .filter(child=child)
         .select_related("school", "opened_by", "closed_by")
         .order_by("-entered_on", "-pk")
-    )
-
-
-def child_change_history(child):
-    """Change-history entries of the child and their family members, newest first."""
-    child_type = ContentType.objects.get_for_model(Child)
-    member_type = ContentType.objects.get_for_model(FamilyMember)
-    return (
-        LogEntry.objects.filter(
-            Q(content_type=child_type, object_pk=str(child.pk))
-            | Q(content_type=member_type, additional_data__child_id=child.pk)
-        )
-        .select_related("actor", "content_type")
-        .order_by("-timestamp", "-pk")
     )

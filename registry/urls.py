@@ -1,7 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from registry.views import accounts, children, paperwork, rollover, roster, schools, staff_import
+from registry.views import (
+    accounts,
+    audit,
+    children,
+    paperwork,
+    rollover,
+    roster,
+    schools,
+    staff_import,
+)
 
 urlpatterns = [
     path("", schools.home, name="home"),
@@ -12,6 +21,7 @@ urlpatterns = [
         schools.staff_reset_password,
         name="staff_reset_password",
     ),
+    path("staff/<int:pk>/unlock/", accounts.staff_unlock, name="staff_unlock"),
     path("staff/import/", staff_import.staff_import, name="staff_import"),
     path("staff/import/template.xlsx", staff_import.staff_import_template,
          name="staff_import_template"),
@@ -34,6 +44,7 @@ urlpatterns = [
     path("children/<int:pk>/reenter/", children.child_reenter, name="child_reenter"),
     path("children/<int:pk>/history/", children.child_history, name="child_history"),
     path("children/<int:pk>/card/", paperwork.child_card, name="child_card"),
+    path("access-log/", audit.access_log, name="access_log"),
     path("classes/<int:pk>/cards/", paperwork.class_cards, name="class_cards"),
     path("classes/<int:pk>/contacts/", paperwork.class_contacts, name="class_contacts"),
     path("classes/<int:pk>/contacts.xlsx", paperwork.class_contacts_xlsx,

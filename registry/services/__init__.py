@@ -20,6 +20,7 @@ from registry.services.organisation import (
     staff_password_changed,
     staff_reset_password,
     staff_save,
+    staff_unlock,
     term_day_save,
     term_save,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "staff_password_changed",
     "staff_reset_password",
     "staff_save",
+    "staff_unlock",
     "term_day_save",
     "term_save",
 ]

@@ -2,6 +2,8 @@
 
 import secrets
 
+from auditlog.models import LogEntry
+from axes.utils import reset as axes_reset
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -82,6 +84,20 @@ def staff_reset_password(*, actor, staff):
     staff.must_change_password = True
     staff.save(update_fields=["password", "must_change_password"])
     return password
+
+
+@transaction.atomic
+def staff_unlock(*, actor, staff):
+    """Lift the account's login lockout: django-axes forgets its failed attempts from
+    every address, and the change history records who unlocked it. Returns how many
+    attempt records were cleared."""
+    _assert_manages(actor, staff)
+    cleared = axes_reset(username=staff.username)
+    LogEntry.objects.log_create(
+        staff, action=LogEntry.Action.UPDATE, actor=actor,
+        changes={"login_lockout": ["locked", "unlocked"]},
+    )
+    return cleared
 
 
 def staff_password_changed(*, user):

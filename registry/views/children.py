@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from registry import forms, selectors, services
+from registry import audit, forms, selectors, services
 from registry.models import AccessLog, Child, FamilyMember, FivePart
 
 PAGE_SIZE = 50
@@ -304,7 +304,9 @@ def child_history(request, pk):
     child = _scoped_child(request, pk)
     services.access_log_record(user=request.user, action=AccessLog.Action.VIEW_HISTORY,
                                child=child)
-    page = Paginator(selectors.child_change_history(child), PAGE_SIZE).get_page(
+    page = Paginator(audit.child_change_history(child), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "registry/child_history.html", {"child": child, "page": page})
+    return render(request, "registry/child_history.html", {
+        "child": child, "page": page, "rows": audit.change_rows(page.object_list),
+    })

@@ -42,13 +42,15 @@ def school_detail(request, pk):
         School.objects.for_user(request.user).select_related("township", "county"), pk=pk
     )
     user = request.user
+    staff = selectors.staff_for_school(user, school)
     return render(
         request,
         "registry/school_detail.html",
         {
             "school": school,
             "classrooms": selectors.classrooms_for_school(user, school),
-            "staff": selectors.staff_for_school(user, school),
+            "staff": staff,
+            "locked_usernames": selectors.locked_out_usernames(staff),
             "resettable_ids": set(
                 selectors.resettable_staff(user).filter(school=school).values_list("pk", flat=True)
             ),

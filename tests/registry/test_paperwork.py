@@ -80,12 +80,17 @@ def test_paperwork_url_role_matrix(client, kids, builder, role, expected):
 @pytest.mark.parametrize("view", ["child_card", "class_cards"])
 def test_full_id_number_only_for_the_school_and_homeroom_teacher(client, kids, role, full,
                                                                  view):
+    # The national student number is usually "G" and the ID number.
+    kids.child_a.student_number = "G" + kids.child_a.id_number
+    kids.child_a.save(update_fields=["student_number"])
     client.force_login(getattr(kids, role))
     pk = kids.child_a.pk if view == "child_card" else kids.class_a.pk
     page = client.get(reverse(view, args=[pk])).content.decode()
     number = kids.child_a.id_number
     assert (number in page) is full
     assert kids.child_a.masked_id_number in page or full
+    # The student number ("G" and the ID number) follows the same rule.
+    assert (kids.child_a.student_number in page) is full
 
 
 def test_card_holds_the_whole_file(client, kids):
