@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Development defaults; production sets its own environment (see .env.example).
 DEV_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run test install messages compile-messages lint check-messages serve-static
+.PHONY: run test install messages compile-messages lint check-messages serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ run: install
 	@echo
 	@echo "CareCase is at http://127.0.0.1:8000/  (Ctrl-C stops it)"
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Production serving in the foreground: migrate, collectstatic, gunicorn on 127.0.0.1:8000.
+# Takes the production environment (DEBUG off, SECRET_KEY, ALLOWED_HOSTS, a PostgreSQL
+# DATABASE_URL; see .env.example and docs/deploy.md), never the development defaults.
+serve: install
+	tools/serve.sh
 
 test: install
 	$(DEV_ENV) $(BIN)/pytest $(PYTEST_ARGS)

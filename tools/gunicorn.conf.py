@@ -1,0 +1,68 @@
+"""gunicorn's configuration for CareCase: ``gunicorn -c tools/gunicorn.conf.py carecase.wsgi``
+(``make serve`` and the systemd unit in docs/deploy.md run exactly that).
+
+Worker model — ``gthread``: a few processes, each with a few threads. CareCase's pages
+are short (a teacher's week: ~17 queries, ~100 ms) but a few are long (the
+county summary's xlsx, a status sheet of a big school, the county roster export: seconds).
+With sync workers every long request holds a whole process, so two bureau exports and a
+few principals' sheets at once leave the teachers queueing behind them; with threads a
+long export shares its process with short pages instead of blocking them. Python runs one
+thread at a time per process, so the processes give the parallelism (one per core, plus
+one to cover the time a process waits on PostgreSQL) and the threads give the
+concurrency. On a 2-core machine with PostgreSQL on the same host that is 3 processes ×
+4 threads: 12 requests under way at once, and 12 database connections. More processes
+would not add CPU (the app is CPU-bound: ~80 ms of CPU a request, a few milliseconds of
+database wait), only memory and connections (docs/benchmarks.md, "Load: a Monday
+morning").
+
+Every setting can be changed from the environment (or the ``.env`` file):
+
+``GUNICORN_BIND``      where to listen (default ``127.0.0.1:8000``: nginx in front);
+``WEB_CONCURRENCY``    worker processes (default: cores + 1);
+``GUNICORN_THREADS``   threads per process (default 4);
+``GUNICORN_TIMEOUT``   seconds before a silent worker is restarted (default 60: the
+                       county roster export takes up to ~20 s at full size).
+
+Each thread keeps its own database connection (``CONN_MAX_AGE``), so PostgreSQL sees up
+to processes × threads connections per app server: keep that under ``max_connections``.
+
+The access log goes to standard output (journald under systemd) without query strings
+or referrers: search terms — a child's name — travel in query strings.
+"""
+
+import os
+from pathlib import Path
+
+import environ
+
+# The same .env file the settings read, so that these variables may live there too.
+_ENV_FILE = Path(__file__).resolve().parent.parent / ".env"
+if _ENV_FILE.is_file():
+    environ.Env.read_env(_ENV_FILE)
+
+
+def _int(name, default):
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+bind = os.environ.get("GUNICORN_BIND", "").strip() or "127.0.0.1:8000"
+worker_class = "gthread"
+workers = _int("WEB_CONCURRENCY", (os.cpu_count() or 1) + 1)
+threads = _int("GUNICORN_THREADS", 4)
+timeout = _int("GUNICORN_TIMEOUT", 60)
+graceful_timeout = 30
+keepalive = 5
+# Recycle a worker now and then: exports build large workbooks, and a long-lived process
+# keeps the memory it once needed. The jitter keeps the workers from restarting together.
+max_requests = 2000
+max_requests_jitter = 200
+
+# Recent gunicorn opens a control socket (for gunicornc) in $XDG_RUNTIME_DIR or ~/.gunicorn;
+# nothing here uses it. (Older versions ignore the setting.)
+control_socket_disable = True
+
+accesslog = "-"
+errorlog = "-"
+# Remote address, method, path (no query string), status, bytes, milliseconds.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
