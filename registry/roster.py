@@ -44,7 +44,13 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from registry.idnumber import PHONE_MESSAGE, mask_id_number, normalise_phone, parse_id_number
+from registry.idnumber import (
+    PHONE_MESSAGE,
+    mask_id_number,
+    mask_student_number,
+    normalise_phone,
+    parse_id_number,
+)
 from registry.models import (
     Child,
     Classroom,
@@ -1134,7 +1140,11 @@ class RosterExporter(Exporter):
         cells = []
         for column in COLUMNS:
             roster_field = column.field()
-            masked = column.target == "id_number" and not self.full_id_numbers
+            # The student number is usually "G" and the ID number: masked with it.
+            masked = None
+            if not self.full_id_numbers:
+                masked = {"id_number": mask_id_number,
+                          "student_number": mask_student_number}.get(column.target)
             cells.append((_attribute_getter(roster_field.attribute),
                           roster_field.widget.render, masked))
         children = self.children.iterator(chunk_size=self.chunk_size)
@@ -1147,7 +1157,7 @@ class RosterExporter(Exporter):
                 for get, render, masked in cells:
                     value = render(get(child))
                     if masked:
-                        value = mask_id_number(value)
+                        value = masked(value)
                     row.append(value)
                 yield row
 

@@ -804,8 +804,10 @@ def test_export_then_import_changes_nothing(client, world):
 
 def test_the_school_admins_export_has_full_id_numbers_and_is_logged(client, world):
     child = factories.FiveClearChildFactory(classroom=world.class_a)
+    child.student_number = "G" + child.id_number
+    child.save(update_fields=["student_number"])
     [row] = _sheet_rows(_export(client, world.admin_a))
-    assert row["身份证号"] == child.id_number
+    assert row["身份证号"] == child.id_number and row["学籍号"] == child.student_number
     assert row["姓名"] == child.name and row["出生日期"].date() == child.birth_date
     assert row["父亲情况"] == "外出务工" and row["与儿童关系"] == "祖父母"
     assert row["年级"] == world.class_a.grade and row["是否寄宿"] == "否"
@@ -817,10 +819,14 @@ def test_the_school_admins_export_has_full_id_numbers_and_is_logged(client, worl
 @pytest.mark.parametrize("role", ["township_user", "bureau1", "teacher_a"])
 def test_other_roles_get_masked_id_numbers_and_nothing_else_left_out(client, world, role):
     child = factories.FiveClearChildFactory(classroom=world.class_a)
+    # The national student number is usually "G" and the ID number: masked the same way.
+    child.student_number = "G" + child.id_number
+    child.save(update_fields=["student_number"])
     [row] = _sheet_rows(_export(client, getattr(world, role)))
     assert row["身份证号"] == mask_id_number(child.id_number) != child.id_number
+    assert row["学籍号"] == "G" + mask_id_number(child.id_number)
     father = child.family.get(kind="father")
-    assert row["学籍号"] == child.student_number and row["父亲电话"] == father.phone
+    assert row["父亲电话"] == father.phone
     assert row["住址"] == child.address and row["性格特点"] == child.personality
     assert AccessLog.objects.get(action=AccessLog.Action.EXPORT).rows == 1
 
