@@ -5,7 +5,6 @@ declare what they need with ``permission_required("registry.…")`` and template
 ``perms.registry.…``. Scope (which objects) is the queryset rule's job, not this table's.
 """
 
-from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
 from registry.models.users import Role
@@ -133,12 +132,9 @@ class RolePermissionBackend:
     def authenticate(self, request, **credentials):
         return None
 
-    def get_user(self, user_id):
-        # Logins belong to Django's ModelBackend, which loads the user; this backend,
-        # first in AUTHENTICATION_BACKENDS so that permissions cost no query, must not be
-        # taken for a login backend (the test client's force_login takes the first one
-        # that can load a user).
-        return ModelBackend().get_user(user_id)
+    # No get_user: logins belong to Django's ModelBackend, which loads the user. This
+    # backend comes first in AUTHENTICATION_BACKENDS (so permissions cost no query) and
+    # must not be taken for a login backend.
 
     def has_perm(self, user_obj, perm, obj=None):
         if not user_obj.is_active or not user_obj.is_authenticated:
