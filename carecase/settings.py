@@ -118,7 +118,8 @@ AUTHENTICATION_BACKENDS = [
     # The role table answers every permission the pages ask without a query; Django's
     # own backend (per-user and group permissions: two queries) is asked only after it.
     "registry.permissions.RolePermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the user with their place (registry/permissions.py).
+    "registry.permissions.UserBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

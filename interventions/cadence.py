@@ -714,8 +714,19 @@ def _state_plans(world, on, windows):
 
 def _states(world, plans, counts, last, today):
     result = {}
+    # Whether a child owes a period depends only on its episodes (most children share
+    # theirs: on the registry since before the term), the county and the period.
+    owes_memo = {}
+
+    def owes(county, episodes, cal, period, in_holidays):
+        key = (county, episodes, period, in_holidays)
+        found = owes_memo.get(key)
+        if found is None:
+            found = owes_memo[key] = _owes(episodes, cal, period, in_holidays)
+        return found
+
     for child_id, county in world.county_of.items():
-        episodes = world.episodes.get(child_id, ())
+        episodes = tuple(world.episodes.get(child_id, ()))
         cal = world.calendars[county]
         states = {}
         for code in world.standards.get(county, {}):
@@ -728,10 +739,10 @@ def _states(world, plans, counts, last, today):
             count = counts.get((child_id, code, kind, period[0]), 0)
             behind = bool(
                 previous_version
-                and _owes(episodes, cal, previous, previous_version.in_holidays)
                 and counts.get((child_id, code, kind, previous[0]), 0) < previous_version.needed
+                and owes(county, episodes, cal, previous, previous_version.in_holidays)
             )
-            if not _owes(episodes, cal, period, version.in_holidays):
+            if not owes(county, episodes, cal, period, version.in_holidays):
                 state, behind = NOT_OWED, False
             elif count >= version.needed:
                 state = MET
@@ -1032,7 +1043,10 @@ def responsibles(children, *, on=None, assessment=None):
     for child_id, kind, staff_id in Pairing.objects.filter(
         child_id__in=source, kind__in=[PairingKind.MENTOR, PairingKind.SURROGATE],
         start_date__lte=on,
-    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=on)).values_list(
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=on)).order_by(
+        # Pairing's own order by child would join the children to sort by name.
+        "child_id", "-start_date", "pk",
+    ).values_list(
         "child_id", "kind", "staff_id"
     ):
         active[(child_id, kind)] = staff_id

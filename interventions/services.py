@@ -280,7 +280,10 @@ def contact_log_record(*, actor, child, submission_token, standard, happened_on,
     )
     log = ContactLog(child=child, school_id=child.school_id, author=actor,
                      submission_token=submission_token, **fields)
-    log.full_clean(validate_unique=False, validate_constraints=False)
+    # The child, its school and the author were just read: no query to check that they
+    # exist (a query each); the other fields are checked.
+    log.full_clean(exclude={"child", "school", "author"}, validate_unique=False,
+                   validate_constraints=False)
     try:
         with transaction.atomic():
             log.save()

@@ -30,8 +30,8 @@ def _next_url(request, child):
 @permission_required("interventions.add_contactlog", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def contact_log_add(request, pk):
-    child = get_object_or_404(Child.objects.for_user(request.user).select_related("school"),
-                              pk=pk)
+    child = get_object_or_404(
+        Child.objects.for_user(request.user).select_related("school", "classroom"), pk=pk)
     form = forms.ContactLogForm(request.POST or None,
                                 initial=forms.contact_log_prefill(request.GET))
     next_url = _next_url(request, child)

@@ -124,20 +124,22 @@ def responsible_children(user):
     """The children on the registry whose care is on ``user``'s list: those of the
     classes they lead and those they are the active mentor or surrogate parent of,
     each once, within the access rule."""
+    children = Child.objects.for_user(user).in_registry()
+    if user.is_teacher:
+        return children  # the access rule of a teacher is exactly that list
     paired = Exists(Pairing.objects.filter(
         child=OuterRef("pk"), staff=user, end_date__isnull=True,
         kind__in=[PairingKind.MENTOR, PairingKind.SURROGATE],
     ))
-    return (Child.objects.for_user(user).in_registry()
-            .filter(Q(classroom__homeroom_teacher=user) | Q(paired)))
+    return children.filter(Q(classroom__homeroom_teacher=user) | Q(paired))
 
 
-def _usual_channels(user, children, today):
+def _usual_channels(user, child_ids, today):
     """``{(child_id, code): channel}``: the channel of the user's latest log of each
-    standard with each child (one query)."""
+    standard with each of ``child_ids`` (one query)."""
     since = today - datetime.timedelta(days=_USUAL_CHANNEL_DAYS)
     latest = {}
-    rows = (ContactLog.objects.filter(author=user, child__in=children.values("pk"),
+    rows = (ContactLog.objects.filter(author=user, child_id__in=child_ids,
                                       happened_on__gte=since)
             .order_by("happened_on", "pk").values_list("child_id", "standard", "channel"))
     for child_id, code, channel in rows:
@@ -158,7 +160,7 @@ def teacher_week(user, today):
     standard."""
     base = responsible_children(user)
     children = list(
-        with_concern_flags(base).select_related("classroom", "school")
+        with_concern_flags(base).select_related("classroom")
         .order_by("classroom__grade", "classroom__number", "name", "pk")
     )
     ids = [child.pk for child in children]
@@ -175,7 +177,7 @@ def teacher_week(user, today):
              for child in children},
             user, on=today, assessment=assessment)
         periods = assessment.periods_in_force(today)
-        channels = _usual_channels(user, base, today)
+        channels = _usual_channels(user, ids, today)
 
     rows = []
     tally = defaultdict(lambda: [0, 0])

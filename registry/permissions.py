@@ -5,9 +5,10 @@ declare what they need with ``permission_required("registry.…")`` and template
 ``perms.registry.…``. Scope (which objects) is the queryset rule's job, not this table's.
 """
 
+from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
-from registry.models.users import Role
+from registry.models.users import Role, User
 
 ROLE_PERMISSIONS = {
     Role.TEACHER: {
@@ -132,7 +133,7 @@ class RolePermissionBackend:
     def authenticate(self, request, **credentials):
         return None
 
-    # No get_user: logins belong to Django's ModelBackend, which loads the user. This
+    # No get_user: logins belong to ``UserBackend`` below, which loads the user. This
     # backend comes first in AUTHENTICATION_BACKENDS (so permissions cost no query) and
     # must not be taken for a login backend.
 
@@ -152,3 +153,17 @@ def require_perm(actor, perm):
     """For services: refuse an actor whose role lacks ``perm``."""
     if not actor.has_perm(perm):
         raise PermissionDenied
+
+
+class UserBackend(ModelBackend):
+    """Django's ModelBackend (passwords, per-user and group permissions), loading the
+    logged-in user with their school, township and county: the page header names the
+    user's place on every page, which would otherwise be a query of its own."""
+
+    def get_user(self, user_id):
+        try:
+            user = User._default_manager.select_related(
+                "school", "township", "county").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
