@@ -4,20 +4,9 @@
 import pytest
 
 from tests import factories
-from tests.factories import TEST_PASSWORD
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def desktop(browser, live_server):
-    """A school computer's window, speaking Chinese, pointed at the live server."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
-                                  base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def test_school_admin_prints_a_class_of_record_cards(desktop):
@@ -29,10 +18,7 @@ def test_school_admin_prints_a_class_of_record_cards(desktop):
     page.on("console", lambda message: csp_errors.append(message.text)
             if "Content Security Policy" in message.text else None)
 
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(admin.username)
-    page.get_by_label("密码").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    log_in(page, admin)
     page.locator(f"a[href='/classes/{classroom.pk}/cards/']").click()
 
     cards = page.get_by_test_id("record-card")

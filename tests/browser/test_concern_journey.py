@@ -5,38 +5,17 @@ import pytest
 
 from interventions.models import Concern, ConcernAlert
 from tests import factories
-from tests.browser.conftest import PHONE
-from tests.factories import TEST_PASSWORD
+from tests.browser.conftest import PHONE, log_in, no_sideways_scroll
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def admin_phone(browser, live_server):
-    """A second phone, in a browser context of its own (its own cookies)."""
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
-
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-
-
-def no_sideways_scroll(page):
-    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-
-
-def test_a_mandatory_report_reaches_the_school_admin(phone, admin_phone):
+def test_a_mandatory_report_reaches_the_school_admin(phone, another_page):
     child = factories.ChildFactory(name="李小𠀀")
     teacher = child.classroom.homeroom_teacher
     admin = factories.SchoolAdminFactory(school=child.school)
 
-    log_in(phone, teacher.username)
+    log_in(phone, teacher)
     phone.goto(f"/children/?classroom={child.classroom_id}")
     phone.get_by_role("link", name="李小𠀀").click()
     phone.locator(f"a[href='/children/{child.pk}/concerns/add/']").click()
@@ -55,7 +34,8 @@ def test_a_mandatory_report_reaches_the_school_admin(phone, admin_phone):
         "safety", "serious", teacher)
     assert phone.get_by_test_id("mandatory-notice").count() == 0  # a teacher gets no notice
 
-    log_in(admin_phone, admin.username)
+    admin_phone = another_page(PHONE)  # the school admin's own phone
+    log_in(admin_phone, admin)
     notice = admin_phone.get_by_test_id("mandatory-notice")
     assert notice.is_visible()
     assert "李小𠀀" in notice.inner_text()

@@ -4,7 +4,7 @@ import pytest
 
 from registry.models import Child
 from tests import factories
-from tests.factories import TEST_PASSWORD
+from tests.browser.conftest import log_in, no_sideways_scroll
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -14,10 +14,7 @@ def test_homeroom_teacher_completes_a_profile_to_five_clear(phone):
     Child.objects.filter(pk=child.pk).update(personality="", hobbies="", physical_condition="")
     teacher = child.classroom.homeroom_teacher
 
-    phone.goto("/accounts/login/")
-    phone.get_by_label("用户名").fill(teacher.username)
-    phone.get_by_label("密码").fill(TEST_PASSWORD)
-    phone.get_by_role("button", name="登录").click()
+    log_in(phone, teacher)
 
     phone.goto(f"/children/?classroom={child.classroom_id}")
     phone.get_by_role("link", name="刘小𠀀").click()
@@ -36,6 +33,6 @@ def test_homeroom_teacher_completes_a_profile_to_five_clear(phone):
 
     assert phone.get_by_test_id("five-clear-count").inner_text() == "5/5"
     assert phone.get_by_role("heading", name="刘小𠀀").is_visible()
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert no_sideways_scroll(phone)
     child.refresh_from_db()
     assert (child.personality, child.physical_condition) == ("开朗，乐于助人", "良好")

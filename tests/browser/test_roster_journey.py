@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from registry.idnumber import id_check_character
 from registry.models import Child
 from tests import factories
-from tests.factories import TEST_PASSWORD
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,10 +46,7 @@ def test_school_admin_imports_the_demo_roster_and_prints_cards(desktop, tmp_path
     }
     admin = factories.SchoolAdminFactory(school=school)
     page = desktop
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(admin.username)
-    page.get_by_label("密码").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    log_in(page, admin)
 
     page.goto("/children/")
     page.get_by_role("link", name="导入花名册").click()

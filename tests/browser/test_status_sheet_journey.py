@@ -2,25 +2,15 @@
 period, prints it and downloads exactly the rows on screen; on a phone the table scrolls
 sideways inside its box and the page never does."""
 
-import io
-
 import pytest
 from django.utils import timezone
-from openpyxl import load_workbook
 
-from tests.factories import TEST_PASSWORD
+from tests.browser.conftest import download_workbook, log_in, no_sideways_scroll
 from tests.reports.conftest import known  # noqa: F401 (the county with known facts)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 HEADER_ROW = 5  # the xlsx's header row (title, period and filters above it)
-
-
-def log_in(page, user):
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(user.username)
-    page.get_by_label("密码").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="登录").click()
 
 
 def names_on_screen(page):
@@ -58,13 +48,10 @@ def test_a_principal_filters_the_sheet_prints_it_and_downloads_it(desktop, known
     assert page.evaluate("window.printed") is True
 
     # The download holds exactly the rows on screen.
-    with page.expect_download() as download:
-        page.get_by_test_id("sheet-export").click()
-    path = download.value.path()
-    assert download.value.suggested_filename.endswith(".xlsx")
-    assert k.a2.name not in download.value.suggested_filename
-    # (Playwright keeps the download under a name without an extension.)
-    sheet = load_workbook(io.BytesIO(path.read_bytes())).worksheets[0]
+    filename, book = download_workbook(page, page.get_by_test_id("sheet-export"))
+    assert filename.endswith(".xlsx")
+    assert k.a2.name not in filename
+    sheet = book.worksheets[0]
     names = [row[1] for row in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True)]
     assert names == names_on_screen(page)
 
@@ -73,7 +60,7 @@ def test_on_a_phone_only_the_table_scrolls_sideways(phone, known):  # noqa: F811
     log_in(phone, known.admin_a)
     phone.goto(f"/schools/{known.school_a.pk}/status/?period=term")
     assert phone.get_by_test_id("sheet-row").count() == 3
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert no_sideways_scroll(phone)
     box = phone.locator(".sheet-scroll")
     assert box.evaluate("el => el.scrollWidth > el.clientWidth")  # the table scrolls inside
     # The name stays in view when the table is scrolled sideways.

@@ -1,21 +1,15 @@
-"""A homeroom teacher on a phone opens their week, logs a weekly talk in two taps from
-the card, comes back to the same card turned done; a lost connection keeps the draft."""
+"""On a phone, what a teacher typed in the log form survives a lost connection and is saved
+once. (Logging the week's talks card by card is the teacher's journey in
+test_role_journeys.py.)"""
 
 import pytest
 
 from interventions.models import ContactLog
 from tests import factories
-from tests.factories import TEST_PASSWORD
+from tests.browser.conftest import log_in
 from tests.interventions.test_week import on_registry, setup_county
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def log_in(page, user):
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(user.username)
-    page.get_by_label("密码").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="登录").click()
 
 
 @pytest.fixture
@@ -26,34 +20,6 @@ def a_class():
                                                    name=name))
                 for name in ("王小明", "李小红", "张𠀀", "赵小刚", "陈小芳", "刘小军")]
     return classroom.homeroom_teacher, children
-
-
-def test_a_teacher_logs_a_weekly_talk_in_two_taps_and_sees_it_done(phone, a_class):
-    teacher, children = a_class
-    child = children[4]
-    log_in(phone, teacher)
-
-    # The home page is the week: every child still needs a talk.
-    card = phone.locator(f"#child-{child.pk}")
-    assert card.get_attribute("data-state") in ("due", "overdue")
-    assert phone.get_by_test_id("progress-weekly_talk").inner_text() == "0/6"
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-
-    card.get_by_test_id("log-button").click()  # tap 1
-    # Prefilled: the weekly talk, today, in person with the child.
-    assert phone.locator("#id_standard").input_value() == "weekly_talk"
-    assert phone.locator("input[name=channel][value=in_person]").is_checked()
-    assert phone.locator("input[name=with_whom][value=child]").is_checked()
-    phone.get_by_role("button", name="保存").click()  # tap 2
-
-    assert phone.url.endswith(f"/week/#child-{child.pk}")
-    card = phone.locator(f"#child-{child.pk}")
-    # The talk chip turned done (the card stays where it was; an unpaired child's
-    # monthly home visit is still on the homeroom teacher's list).
-    assert card.locator("[data-code=weekly_talk]").get_attribute("data-state") == "met"
-    assert card.is_visible()
-    assert phone.get_by_test_id("progress-weekly_talk").inner_text() == "1/6"
-    assert ContactLog.objects.filter(child=child, author=teacher).count() == 1
 
 
 def test_what_was_typed_survives_a_lost_connection(phone, a_class, live_server):
