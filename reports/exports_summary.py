@@ -199,6 +199,10 @@ class PageCells:
         cells = []
         for column, opening in self.columns:
             value = column.get(figures)
+            if type(value) is int:  # a count: digits, nothing to escape (most cells)
+                text = raw = str(value)
+                cells.append(f'{opening}{raw}">{text}</td>')
+                continue
             if column.kind == RATE:
                 text, raw = percent(value), "" if value is None else str(value)
             elif column.kind == FRACTION:
@@ -207,7 +211,7 @@ class PageCells:
             else:
                 text = raw = str(value)
             cells.append(f'{opening}{html.escape(raw)}">{html.escape(text)}</td>')
-        return mark_safe("".join(cells))  # noqa: S308 (every value escaped)
+        return mark_safe("".join(cells))  # noqa: S308 (every value escaped or an int)
 
 
 # --- The exports ---------------------------------------------------------------------------

@@ -14,6 +14,8 @@ whatever the number of schools and children.
 from __future__ import annotations
 
 import datetime
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
@@ -49,6 +51,8 @@ from registry.models import (
     Sex,
 )
 from registry.models.children import category_q
+from registry.scoping import area_filter
+from reports import term_chart
 
 # The summary's category columns, in the registry's order.
 CATEGORIES = list(Category)
@@ -476,11 +480,12 @@ def _grouped(queryset, field_name="school_id", **aggregates):
             queryset.order_by().values(field_name).annotate(**aggregates)}
 
 
-def school_figures(user, schools, period, today=None, *, extra_ranges=()):
+def school_figures(user, schools, period, today=None, *, chart_range=None):
     """``{school_id: Figures}`` for ``schools`` (a queryset of schools the user may see)
-    over ``period``. With ``extra_ranges`` (``cadence.Range``), the same pass of the
-    engine also gives their compliance over these children: ``(figures, [Compliance])``
-    is returned then (a chart's weeks)."""
+    over ``period``. With ``chart_range`` (a ``cadence.Range``: the summary's term chart),
+    ``(figures, Compliance)`` is returned, the compliance over that range of the same
+    children, from the same pass of the engine; the weeks of it that are over are read
+    back when nothing they depend on has changed (``reports.term_chart``)."""
     today = today or timezone.localdate()
     school_list = list(schools.values_list("pk", "pupils_enrolled"))
     school_ids = [pk for pk, _pupils in school_list]
@@ -494,26 +499,18 @@ def school_figures(user, schools, period, today=None, *, extra_ranges=()):
     for pk, pupils in school_list:
         figures[pk].pupils = pupils
 
-    # The children's registry episodes with their schools and counties, in one query:
-    # the engine needs no query for either.
-    rows = list(RegistryEpisode.objects.filter(child__in=children).order_by().values_list(
-        "child_id", "child__school_id", "child__county_id", "entered_on", "exited_on"))
-    extra = []
-    if rows:
-        school_of = {child_id: school_id for child_id, school_id, *_rest in rows}
-        result = cadence.assess(
-            children,
-            county_of={child_id: county_id for child_id, _school, county_id, *_rest in rows},
-            episodes=[(child_id, entered, exited)
-                      for child_id, _school, _county, entered, exited in rows],
-            ranges=[cadence.Range(period.start, period.end, as_of=today, per_child=False,
-                                  groups=school_of), *extra_ranges])
-        extra = result.compliance[1:]
-        for school_id, compliance in result.compliance[0].by_group.items():
-            figures[school_id].compliance = compliance
+    with term_chart.snapshot(chart_range is not None), _collector_paused():
+        by_group, kept, chart = _compliance(children, school_ids, period, today,
+                                            chart_range)
+    for school_id, compliance in by_group.items():
+        figures[school_id].compliance = compliance
+    if kept is not None:  # the weeks that are over read back, and kept if computed
+        chart = term_chart.complete(kept, chart)
+    elif chart is None and chart_range is not None:  # nobody on the registry
+        chart = cadence.Compliance(chart_range.start, chart_range.end, {}, {}, {})
 
     concerns = _grouped(
-        Concern.objects.for_user(user).open().filter(school_id__in=school_ids),
+        _made_at(Concern, user, school_ids).open(),
         open=Count("pk"), serious=Count("pk", filter=Q(severity=Severity.SERIOUS)),
     )
     for school_id, row in concerns.items():
@@ -525,17 +522,90 @@ def school_figures(user, schools, period, today=None, *, extra_ranges=()):
     exited = Q(exited_on__range=(period.start, end))
     # Only the episodes counted are read (the indexes on school and entry or exit day),
     # not every episode of the schools.
-    episodes = (RegistryEpisode.objects.for_user(user).filter(school_id__in=school_ids)
-                .filter(entered | exited))
+    episodes = _made_at(RegistryEpisode, user, school_ids).filter(entered | exited)
     for school_id, row in _grouped(
         episodes, entries=Count("pk", filter=entered), exits=Count("pk", filter=exited),
     ).items():
         figures[school_id].entries = row["entries"]
         figures[school_id].exits = row["exits"]
-    if extra_ranges:
-        return figures, extra or [cadence.Compliance(r.start, r.end, {}, {}, {})
-                                  for r in extra_ranges]
+    if chart_range is not None:
+        return figures, chart
     return figures
+
+
+def _made_at(model, user, school_ids):
+    """The records of ``model`` (concerns, registry episodes: records that keep the school
+    they were made at) made at ``school_ids`` that ``user`` may see, as
+    ``model.objects.for_user(user)`` says. Their rule (``child_record_filter``) gives
+    everyone but a teacher every record made at a school of their area, so that is
+    tested first, and the whole rule only for a record made elsewhere: PostgreSQL then
+    skips the rule's subquery (every child of the area, hashed: ~30 ms for a county, in
+    each of two queries) when all the schools are the user's, as the summary's are. (A
+    superuser's area is no condition: the rule alone, as before. tests/reports/
+    test_figures.py compares both for every role.)"""
+    if user.is_teacher:  # a teacher's records are their children's, wherever made
+        return model.objects.for_user(user).filter(school_id__in=school_ids)
+    return model.objects.filter(school_id__in=school_ids).filter(
+        area_filter(user, school_path="school")
+        | Q(pk__in=model.objects.for_user(user).values("pk")))
+
+
+@contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector paused while the engine's pass runs. The pass
+    builds some 150,000 small tuples, lists and dicts for a county (episodes, patterns,
+    masks), which set off the collector again and again, its full collections going
+    through every object of the process: 60-100 ms of the county summary's CPU time
+    (docs/benchmarks.md). Reference counting frees what the pass builds; anything
+    cyclic waits for the collector, which runs again as soon as the pass is over.
+    (Process-wide: a request running in another thread meanwhile allocates without
+    cyclic collection for that long, which changes no result.)"""
+    if not gc.isenabled():  # paused already (another request's pass, in another thread)
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _compliance(children, school_ids, period, today, chart_range):
+    """``(by_group, kept, chart)`` from one pass of the engine: ``by_group`` the compliance
+    over ``period`` of each school's children (``{school_id: {code: (met, owed)}}``); with
+    ``chart_range``, ``kept`` what ``term_chart.prepare`` read back of it (``None``: the
+    chart is not kept, and ``chart`` is the ``Compliance`` over the whole range) and
+    ``chart`` the ``Compliance`` over the rest (``None`` if nothing was left). Called
+    inside ``term_chart.snapshot()``: the children, the kept weeks' fingerprints and the
+    pass read one state of the database, so a kept week's figures are those of its
+    fingerprint's data."""
+    # The children's registry episodes with their schools and counties, in one query:
+    # the engine needs no query for either. (From the children's side: one join, where
+    # the episodes' side joined the children twice, for the filter and for the columns.)
+    rows = list(children.order_by().values_list(
+        "pk", "school_id", "county_id", "episodes__entered_on", "episodes__exited_on"))
+    if not rows:
+        return {}, None, None
+    school_of = {child_id: school_id for child_id, school_id, *_rest in rows}
+    table = cadence.Range(period.start, period.end, as_of=today, per_child=False,
+                          groups=school_of)
+    kept = chart_part = None
+    if chart_range is not None:
+        kept = term_chart.prepare(rows, chart_range, today, scope=tuple(sorted(school_ids)))
+        chart_part = kept.range if kept is not None else chart_range
+    # On this week's summary (the default), the week under way is what the table counts:
+    # the same periods of the same children, so the chart takes it from the table's range.
+    shared = (kept is not None and chart_part is not None
+              and (chart_part.start, chart_part.end) == (table.start, table.end))
+    ranges = [table] if chart_part is None or shared else [table, chart_part]
+    result = cadence.assess(
+        children,
+        county_of={child_id: county_id for child_id, _school, county_id, *_rest in rows},
+        episodes=[(child_id, entered, exited)
+                  for child_id, _school, _county, entered, exited in rows],
+        ranges=ranges)
+    chart = result.compliance[-1] if chart_part is not None else None
+    return result.compliance[0].by_group, kept, chart
 
 
 def county_summary(user, schools, period, today=None, *, chart_range=None):
@@ -551,8 +621,8 @@ def county_summary(user, schools, period, today=None, *, chart_range=None):
     if chart_range is None:
         figures = school_figures(user, schools, period, today)
     else:
-        figures, (chart,) = school_figures(user, schools, period, today,
-                                           extra_ranges=[chart_range])
+        figures, chart = school_figures(user, schools, period, today,
+                                        chart_range=chart_range)
     standards = standards_in_force({school.county_id for school in school_list},
                                    min(period.end, today))
     groups = []

@@ -64,3 +64,21 @@ class MonthlySubmission(models.Model):
     @property
     def is_submitted(self):
         return self.status == self.Status.SUBMITTED
+
+
+class ChartWeeks(models.Model):
+    """The county summary's term chart: the figures of its weeks that are over, each with
+    the fingerprint of everything it was computed from (``reports.term_chart``). A memo,
+    never edited: a row is rewritten when a week's fingerprint no longer matches, and may
+    be deleted at any time (the weeks are then computed again)."""
+
+    # A digest of the summary's schools, the term's first day and the standards charted.
+    # Unique: its index is what a visit reads the row by, and what the upsert of two
+    # visits at once meets on (ON CONFLICT).
+    key = models.CharField(max_length=32, unique=True)
+    # {code: {monday (ISO): [fingerprint, periods met, periods owed]}}
+    weeks = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.key

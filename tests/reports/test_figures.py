@@ -5,10 +5,12 @@ rows, and agreement with the teacher's week."""
 import pytest
 from django.utils import timezone
 
+from interventions.models import Concern
 from interventions.week import teacher_week
-from registry.models import School
-from reports.figures import OVERDUE_ANY, county_summary, status_sheet
+from registry.models import EntryKind, ExitReason, RegistryEpisode, School
+from reports.figures import OVERDUE_ANY, _made_at, county_summary, status_sheet
 from reports.periods import parse_period, week_period
+from tests.interventions.factories import ConcernFactory
 from tests.reports.conftest import TALK, monday
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +157,27 @@ def test_periods_parse_and_fall_back_to_this_week(known):
                                                          today.month)
     assert parse_period("2999-01", known.county1.pk, today).kind == "week"
     assert parse_period("term", known.county1.pk, today).kind == "term"
+
+
+@pytest.mark.parametrize("model", [Concern, RegistryEpisode])
+def test_records_made_at_schools_are_those_the_access_rule_gives(known, model):
+    """The summary reads concerns and episodes at its schools through ``_made_at``, which
+    tests the school's area before the whole rule: the same records as ``for_user``, for
+    every role and any schools, the user's or not."""
+    w = known
+    # a4 moves to county 2: her episode and concern at school A follow her there too.
+    a4 = w.kids.a4
+    RegistryEpisode.objects.filter(child=a4).update(exited_on=monday(),
+                                                    exit_reason=ExitReason.TRANSFERRED_OUT)
+    RegistryEpisode.objects.create(child=a4, school=w.school_c, opened_by=w.admin_c,
+                                   entry_kind=EntryKind.TRANSFERRED_IN, entered_on=monday())
+    a4.school, a4.classroom, a4.county = w.school_c, w.class_c, w.county2
+    a4.save(update_fields=["school", "classroom", "county"])
+    ConcernFactory(child=w.kids.c1, raised_by=w.teacher_b, assigned_to=w.teacher_b)
+    all_schools = list(School.objects.values_list("pk", flat=True))
+    for user in (w.bureau1, w.bureau2, w.township_user, w.admin_a, w.admin_c, w.teacher_a,
+                 w.teacher_b, w.superuser):
+        for school_ids in (all_schools, [w.school_a.pk], [w.school_c.pk],
+                           list(School.objects.for_user(user).values_list("pk", flat=True))):
+            expected = set(model.objects.for_user(user).filter(school_id__in=school_ids))
+            assert set(_made_at(model, user, school_ids)) == expected, (user, school_ids)

@@ -2,13 +2,15 @@
 teacher's week, the school's week at a glance, the status sheet, the county summary (for
 the bureau and the township) and its xlsx show the same weekly-talk figures."""
 
+import datetime
 import io
 
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tests.reports.conftest import TALK
+from tests.interventions.factories import ContactLogFactory
+from tests.reports.conftest import TALK, monday
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +50,36 @@ def test_the_pages_agree_on_this_weeks_talks(client, known):
     cells = [[cell.value for cell in row] for row in workbook.active.iter_rows()]
     school_row = next(row for row in cells if known.school_a.name in row)
     assert 3 in school_row and 100 in school_row  # registered, pupils enrolled
+
+
+def test_the_term_charts_weeks_add_up_to_the_terms_figures(client, known):
+    """The summary's term chart (its weeks that are over kept, tests/reports/
+    test_term_chart.py) adds up, week by week, to the term's weekly talks in the summary's
+    table, the xlsx and the schools' status sheets."""
+    kids = known.kids
+    for child, weeks_ago in ((kids.a1, 2), (kids.a2, 3), (kids.c1, 4), (kids.b1, 4)):
+        ContactLogFactory(child=child, standard=TALK,
+                          happened_on=monday() - datetime.timedelta(days=7 * weeks_ago - 1))
+    client.force_login(known.bureau1)
+    for _visit in range(2):  # computed, then read back
+        summary = client.get(reverse("county_summary"), {"period": "term"}).context["summary"]
+        by_week = summary.chart.by_period[TALK]
+        weeks = (sum(met for met, _owed in by_week.values()),
+                 sum(owed for _met, owed in by_week.values()))
+        assert weeks == summary.total.compliance[TALK]
+        assert weeks[0] == 7  # a1 this week and two weeks ago, b1 this week and four
+        # weeks ago, a4 last week, a2 three weeks ago, c1 four weeks ago
+
+    workbook = load_workbook(io.BytesIO(client.get(reverse("summary_xlsx"),
+                                                   {"period": "term"}).content))
+    total = [cell.value for cell in list(workbook.active.iter_rows())[-1]]
+    assert weeks[0] in total and weeks[1] in total
+    sheets = [0, 0]
+    for school, admin in ((known.school_a, known.admin_a), (known.school_a2, known.admin_a2),
+                          (known.school_b, known.admin_b)):
+        client.force_login(admin)
+        sheet = client.get(reverse("status_sheet", args=[school.pk]),
+                           {"period": "term"}).context["sheet"]
+        sheets[0] += sum(row.cells[TALK].met for row in sheet.rows)
+        sheets[1] += sum(row.cells[TALK].owed for row in sheet.rows)
+    assert tuple(sheets) == weeks

@@ -493,9 +493,13 @@ def test_the_query_count_does_not_grow_with_schools_and_children(
     client.get(reverse(url))  # warm up (content types, sessions)
     with CaptureQueriesContext(connection) as small:
         assert client.get(reverse(url)).status_code == 200
+    queries = len(small.captured_queries)
     for index in range(2, 6):
         _school_with_children(county, townships[index % 2], index)
-    with django_assert_num_queries(len(small.captured_queries)):
+    # New children: the summary's term chart computes and keeps its past weeks again, one
+    # query more, once (tests/reports/test_term_chart.py); compared with like.
+    client.get(reverse(url))
+    with django_assert_num_queries(queries):
         response = client.get(reverse(url))
     assert response.status_code == 200
     if url == "county_summary":
