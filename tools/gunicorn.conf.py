@@ -1,25 +1,26 @@
 """gunicorn's configuration for CareCase: ``gunicorn -c tools/gunicorn.conf.py carecase.wsgi``
 (``make serve`` and the systemd unit in docs/deploy.md run exactly that).
 
-Worker model — ``gthread``: a few processes, each with a few threads. CareCase's pages
-are short (a teacher's week: ~17 queries, ~100 ms) but a few are long (the
-county summary's xlsx, a status sheet of a big school, the county roster export: seconds).
-With sync workers every long request holds a whole process, so two bureau exports and a
-few principals' sheets at once leave the teachers queueing behind them; with threads a
-long export shares its process with short pages instead of blocking them. Python runs one
-thread at a time per process, so the processes give the parallelism (one per core, plus
-one to cover the time a process waits on PostgreSQL) and the threads give the
-concurrency. On a 2-core machine with PostgreSQL on the same host that is 3 processes ×
-4 threads: 12 requests under way at once, and 12 database connections. More processes
-would not add CPU (the app is CPU-bound: ~80 ms of CPU a request, a few milliseconds of
-database wait), only memory and connections (docs/benchmarks.md, "Load: a Monday
-morning").
+Worker model — ``gthread``: several processes, each with two threads. CareCase's pages
+are short (a teacher's week: ~11 queries, ~50 ms of CPU) but a few are long (the county
+summary's xlsx, a status sheet of a big school, the county roster export: seconds). With
+sync workers every long request holds a whole process, so two bureau exports and a few
+principals' sheets at once leave the teachers queueing behind them; with a second thread
+a long export shares its process with a short page instead of blocking it. Python runs
+one thread at a time per process, and a short page waiting for the interpreter behind a
+status sheet in its own process is what made the teachers' slowest pages slow: more
+processes with fewer threads each spread the short pages over more queues, and the
+operating system shares the cores between them. On a 2-core machine with PostgreSQL on
+the same host the default is 2 × cores + 2 = 6 processes × 2 threads: 12 requests under
+way at once and 12 database connections, ~100 MB of memory a process. Against 3
+processes × 4 threads it took the teachers' 95th percentile from 466 to 300 ms in the
+same Monday morning (docs/benchmarks.md, "Load: a Monday morning").
 
 Every setting can be changed from the environment (or the ``.env`` file):
 
 ``GUNICORN_BIND``      where to listen (default ``127.0.0.1:8000``: nginx in front);
-``WEB_CONCURRENCY``    worker processes (default: cores + 1);
-``GUNICORN_THREADS``   threads per process (default 4);
+``WEB_CONCURRENCY``    worker processes (default: 2 × cores + 2);
+``GUNICORN_THREADS``   threads per process (default 2);
 ``GUNICORN_TIMEOUT``   seconds before a silent worker is restarted (default 60: the
                        county roster export takes up to ~20 s at full size).
 
@@ -48,8 +49,8 @@ def _int(name, default):
 
 bind = os.environ.get("GUNICORN_BIND", "").strip() or "127.0.0.1:8000"
 worker_class = "gthread"
-workers = _int("WEB_CONCURRENCY", (os.cpu_count() or 1) + 1)
-threads = _int("GUNICORN_THREADS", 4)
+workers = _int("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 2)
+threads = _int("GUNICORN_THREADS", 2)
 timeout = _int("GUNICORN_TIMEOUT", 60)
 graceful_timeout = 30
 keepalive = 5
