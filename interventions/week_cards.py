@@ -61,17 +61,22 @@ class WeekCards:
         self.week_url = _escape(reverse("my_week"))
         self.detail_url = self._url("child_detail")
         self.log_url = self._url("contact_log_add")
+        # The strings are translated outside the f-strings below: the catalogue's
+        # extraction (xgettext) does not look inside f-strings.
+        paired = _escape(gettext("paired with you"))
+        nothing = _escape(gettext("Nothing owed this period."))
+        done = _escape(gettext("done"))
+        serious = _escape(gettext("Mandatory report"))
         self.log = _escape(gettext("Log"))
-        self.paired = f" · {_escape(gettext('paired with you'))}"
-        self.nothing = (f'<span class="small text-body-secondary">'
-                        f'{_escape(gettext("Nothing owed this period."))}</span>')
+        self.paired = f" · {paired}"
+        self.nothing = f'<span class="small text-body-secondary">{nothing}</span>'
         self.marks = {
             cadence.OVERDUE: _escape(gettext("overdue")),
             cadence.DUE: _escape(gettext("to do")),
         }
-        self.done = f'✓<span class="visually-hidden">{_escape(gettext("done"))}</span>'
+        self.done = f'✓<span class="visually-hidden">{done}</span>'
         self.serious = (f'<span class="badge text-bg-danger" data-testid="serious-concern">'
-                        f'{_escape(gettext("Mandatory report"))}</span>')
+                        f'{serious}</span>')
         self.concerns = {}  # the number of open concerns -> its badge
         self.labels = {}  # a chip's label -> its escaped text
         self.classrooms = {}  # classroom id -> its name

@@ -319,3 +319,16 @@ def test_a_terms_standard_shows_only_when_overdue(client, crafted):
                           end_date=today() - datetime.timedelta(days=70))
     rows = dict(week_rows(client.get(reverse("my_week")).content.decode()))
     assert rows["甲"] == [(TALK, "overdue"), (report, "overdue")]
+
+
+def test_the_cards_speak_chinese(client, crafted):
+    """The cards are written in Python (interventions/week_cards.py): their strings must
+    be in the catalogue like the template's were."""
+    client.force_login(crafted.teacher_a)
+    page = client.get(reverse("my_week")).content.decode()
+    ding = re.search(rf'<li id="child-{crafted.children["丁"].pk}".*?</li>', page, re.S)[0]
+    yi = re.search(rf'<li id="child-{crafted.children["乙"].pk}".*?</li>', page, re.S)[0]
+    assert "与您结对" in ding and "逾期" in ding
+    assert "已完成" in yi and "记录" in yi
+    for english in ("paired with you", ">overdue<", ">to do<", ">done<", ">Log<"):
+        assert english not in page
