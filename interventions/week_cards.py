@@ -10,19 +10,13 @@ attribute for attribute; the strings are the template's msgids; every value from
 database goes through ``_escape``.
 """
 
-import html
-
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 
+from carecase.markup import escape as _escape
+from carecase.markup import url_parts
 from interventions import cadence
-
-
-def _escape(value):
-    # The standard library's: Django's ``escape`` gives the same text at a few times the
-    # cost (a lazy-string check on every call).
-    return html.escape(str(value))
 
 
 class WeekCards:
@@ -54,13 +48,11 @@ class WeekCards:
         '<span class="chip chip-{state}" data-testid="chip" data-code="{code}" '
         'data-state="{state}">{label}{count} <span class="chip-state">{mark}</span></span>'
     )
-    _PK = 2_147_483_647  # stands for the child's id in the reversed URLs
-
     def __init__(self, user):
         self.user_id = user.pk
         self.week_url = _escape(reverse("my_week"))
-        self.detail_url = self._url("child_detail")
-        self.log_url = self._url("contact_log_add")
+        self.detail_url = url_parts("child_detail")
+        self.log_url = url_parts("contact_log_add")
         # The strings are translated outside the f-strings below: the catalogue's
         # extraction (xgettext) does not look inside f-strings.
         paired = _escape(gettext("paired with you"))
@@ -80,10 +72,6 @@ class WeekCards:
         self.concerns = {}  # the number of open concerns -> its badge
         self.labels = {}  # a chip's label -> its escaped text
         self.classrooms = {}  # classroom id -> its name
-
-    def _url(self, name):
-        head, tail = reverse(name, args=[self._PK]).split(str(self._PK))
-        return _escape(head), _escape(tail)
 
     def html(self, rows):
         return mark_safe("".join(self.card(row) for row in rows))  # noqa: S308 (escaped)
