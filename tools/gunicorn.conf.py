@@ -2,8 +2,9 @@
 (``make serve`` and the systemd unit in docs/deploy.md run exactly that).
 
 Worker model — ``gthread``: several processes, each with two threads. CareCase's pages
-are short (a teacher's week: ~11 queries, ~50 ms of CPU) but a few are long (the county
-summary's xlsx, a status sheet of a big school, the county roster export: seconds). With
+are short (a teacher's week: ~11 queries, 15–50 ms of CPU by the machine) but a few are
+long (the county summary's xlsx, a status sheet of a big school, the county roster
+export: seconds). With
 sync workers every long request holds a whole process, so two bureau exports and a few
 principals' sheets at once leave the teachers queueing behind them; with a second thread
 a long export shares its process with a short page instead of blocking it. Python runs

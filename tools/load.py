@@ -427,7 +427,8 @@ async def morning(cast, options):
 class CpuMeter:
     """CPU seconds spent while the morning runs (Linux, from /proc): the whole machine's
     busy time (whoever spent it: other work on a shared machine shows here), this load
-    generator's, and the server's (``--server-pid``: gunicorn's master and its workers)."""
+    generator's, and the server's (``--server-pid``: gunicorn's master and its workers,
+    those replaced during the run included)."""
 
     def __init__(self, server_pid):
         self.server_pid = server_pid
@@ -454,7 +455,11 @@ class CpuMeter:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(entry.name) == self.server_pid or int(fields[1]) == self.server_pid:
+            if int(entry.name) == self.server_pid:
+                # The master's own time, and its reaped children's: gunicorn replaces a
+                # worker after max_requests, and the old one's time must not vanish.
+                ticks += sum(int(value) for value in fields[11:15])
+            elif int(fields[1]) == self.server_pid:
                 ticks += int(fields[11]) + int(fields[12])
         return ticks / os.sysconf("SC_CLK_TCK")
 
