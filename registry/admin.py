@@ -210,10 +210,14 @@ class AccessLogAdmin(ScopedAdmin):
     (``access_log_record`` writes it) and only ``prune_access_log`` removes entries,
     once they are older than the retention period."""
 
-    list_display = ["at", "user", "action", "child", "school", "rows"]
+    list_display = ["at", "user", "action", "child", "school", "rows", "what"]
     list_filter = ["action"]
     list_select_related = ["user", "child", "school"]
     date_hierarchy = "at"
+
+    @admin.display(description=_("what"))
+    def what(self, entry):
+        return entry.detail_text
 
     def has_add_permission(self, request):
         return False

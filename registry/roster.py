@@ -1224,19 +1224,6 @@ def _entered_on(child):
     return getattr(child, "roster_entered_at_school", None)
 
 
-def filter_description(filters):
-    """The child list's filters, for the access log (a name search is noted, not kept)."""
-    parts = [f"status={filters.get('status') or 'registered'}"]
-    for key, value in filters.items():
-        if key == "status" or value in (None, "", False):
-            continue
-        if key == "q":
-            parts.append("q=(name)")
-        else:
-            parts.append(f"{key}={getattr(value, 'pk', value)}")
-    return "roster.xlsx " + " ".join(parts)
-
-
 # Text columns Excel and WPS must not turn into numbers (an 18-digit ID loses digits).
 _TEXT_TARGETS = {"id_number", "student_number", "father.phone", "mother.phone",
                  "guardian.phone"}

@@ -104,11 +104,3 @@ class StatusSheetFilterForm(forms.Form):
             else:
                 labels.append(str(choice))
         return labels
-
-    def description(self):
-        """The period and filters as text, for the access log (no names: there are
-        none among the filters)."""
-        parts = [f"period={self.period.key} ({self.period.start}..{self.period.end})"]
-        for name, value in self.filters.items():
-            parts.append(name if value is True else f"{name}={value}")
-        return " ".join(parts)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET
 
 from carecase import markup
-from registry import services
+from registry import access_detail, services
 from registry.models import AccessLog, School
 from reports import figures
 from reports.exports import StatusSheetExporter, change_groups
@@ -183,7 +183,9 @@ def status_sheet(request, pk):
     school, form, sheet, today = _sheet(request, pk)
     services.access_log_record(
         user=request.user, action=AccessLog.Action.VIEW_SHEET, school=school,
-        detail=f"status sheet {form.description()}", rows=len(sheet.rows),
+        detail=access_detail.status_sheet(form.period, form.filters,
+                                           classrooms=form.classrooms),
+        rows=len(sheet.rows),
     )
     codes = [code for code, _label in sheet.standards]
     return render(request, "reports/status_sheet.html", {
@@ -214,6 +216,8 @@ def status_sheet_xlsx(request, pk):
     response = exporter.xlsx_response()
     services.access_log_record(
         user=request.user, action=AccessLog.Action.EXPORT, school=school,
-        detail=f"status_sheet.xlsx {form.description()}", rows=exporter.count,
+        detail=access_detail.status_sheet(form.period, form.filters,
+                                           classrooms=form.classrooms, xlsx=True),
+        rows=exporter.count,
     )
     return response

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from registry import services
+from registry import access_detail, services
 from registry.models import AccessLog, County, School
 from reports import charts
 from reports.exports_summary import (
@@ -164,8 +164,8 @@ def _export(request, extension):
     response = export.xlsx_response() if extension == "xlsx" else export.csv_response()
     services.access_log_record(
         user=request.user, action=AccessLog.Action.EXPORT,
-        detail=f"county summary {extension}: {scope.place or ''}, "
-               f"{summary.period.start:%Y-%m-%d}–{summary.period.end:%Y-%m-%d}",
+        detail=access_detail.summary_export(extension, str(scope.place or ""),
+                                            summary.period.start, summary.period.end),
         rows=export.count,
     )
     return response

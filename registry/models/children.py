@@ -725,3 +725,10 @@ class AccessLog(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()}"
 
+    @property
+    def detail_text(self):
+        """``detail`` in words, in the reader's language (``registry.access_detail``)."""
+        from registry import access_detail  # it reads this module's choices
+
+        return access_detail.describe(self.detail)
+

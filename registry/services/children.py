@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registry import access_detail
 from registry.models import (
     AccessLog,
     Child,
@@ -167,7 +168,8 @@ def child_find_for_transfer(*, actor, id_number="", student_number=""):
     )
     access_log_record(
         user=actor, action=AccessLog.Action.TRANSFER_LOOKUP, child=child, school=actor.school,
-        detail="id_number" if id_number else "student_number", rows=1 if child else 0,
+        detail=access_detail.transfer_lookup("id_number" if id_number else "student_number"),
+        rows=1 if child else 0,
     )
     return child
 

@@ -6,6 +6,7 @@ from auditlog.context import disable_auditlog
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from registry import access_detail
 from registry.models import AccessLog
 from registry.permissions import require_perm
 from registry.roster import RosterResource, roster_report
@@ -31,5 +32,6 @@ def roster_import(*, actor, dataset, filename, dry_run=False, today=None):
             transaction.set_rollback(True)
         elif not dry_run:
             access_log_record(user=actor, action=AccessLog.Action.IMPORT, school=actor.school,
-                              detail=filename, rows=report.total)
+                              detail=access_detail.upload("roster", filename),
+                              rows=report.total)
     return report

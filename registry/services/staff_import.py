@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from registry import access_detail
 from registry.models import AccessLog, PendingUpload, Role, School, User
 from registry.services.children import access_log_record
 from registry.services.classrooms import classroom_set_homeroom_teacher
@@ -64,7 +65,8 @@ def staff_import_confirm(*, actor, upload):
         imported.append(ImportedStaff(account=staff, classrooms=row.classrooms,
                                       password=password))
     access_log_record(user=actor, action=AccessLog.Action.IMPORT, school=school,
-                      detail=f"staff: {upload.filename}", rows=len(imported))
+                      detail=access_detail.upload("staff", upload.filename),
+                      rows=len(imported))
     # The file is done with: a second confirm (a repeated submit) finds nothing.
     pending_upload_discard(upload=upload)
     return imported

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from registry import audit, services
+from registry import access_detail, audit, services
 from registry.models import AccessLog, School
 
 PAGE_SIZE = 50
@@ -65,17 +65,6 @@ class AccessLogFilterForm(forms.Form):
         return {"date_from": date_from, "date_to": date_to}
 
 
-def _description(filters):
-    """The search, for the access log itself: ids and codes only, never a name."""
-    parts = [f"{filters['date_from']:%Y-%m-%d}..{filters['date_to']:%Y-%m-%d}"]
-    for key in ("child", "staff", "school"):
-        if filters.get(key) is not None:
-            parts.append(f"{key}={filters[key].pk}")
-    if filters.get("action"):
-        parts.append(f"action={filters['action']}")
-    return "access log " + " ".join(parts)
-
-
 @login_required
 @permission_required("registry.view_accesslog", raise_exception=True)
 def access_log(request):
@@ -96,7 +85,7 @@ def access_log(request):
     services.access_log_record(
         user=request.user, action=AccessLog.Action.VIEW_AUDIT, child=child,
         school=request.user.school or (child.school if child else None),
-        detail=_description(filters), rows=page.paginator.count,
+        detail=access_detail.access_log_search(filters), rows=page.paginator.count,
     )
     query = request.GET.copy()
     query.pop("page", None)

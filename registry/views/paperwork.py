@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
-from registry import selectors, services
+from registry import access_detail, selectors, services
 from registry.exports import ContactSheetExporter
 from registry.models import AccessLog, Child, Classroom, FamilyMember, RegistryEpisode
 
@@ -20,11 +20,6 @@ def _scoped_classroom(request, pk):
         Classroom.objects.for_user(request.user).select_related("school", "homeroom_teacher"),
         pk=pk,
     )
-
-
-def _class_label(classroom):
-    """The class in the access log's words, the same whatever the reader's language."""
-    return f"{classroom.school_year} grade {classroom.grade} class {classroom.number}"
 
 
 def _class_back_url(user, classroom):
@@ -116,7 +111,7 @@ def class_cards(request, pk):
     # One line per child, so that "who has seen this child's card" finds the batch too.
     services.access_log_record_many(
         user=request.user, action=AccessLog.Action.VIEW_CARD, children=children,
-        detail=f"class record cards {_class_label(classroom)}",
+        detail=access_detail.class_papers("cards", classroom),
     )
     return render(request, "registry/class_cards.html", {
         "classroom": classroom,
@@ -137,7 +132,7 @@ def class_contacts(request, pk):
     # The sheet shows every family's phone numbers: it is logged like an export.
     services.access_log_record(
         user=request.user, action=AccessLog.Action.VIEW_CONTACTS, school=classroom.school,
-        detail=f"contact sheet {_class_label(classroom)}", rows=len(rows),
+        detail=access_detail.class_papers("contacts", classroom), rows=len(rows),
     )
     return render(request, "registry/class_contacts.html", {
         "classroom": classroom,
@@ -156,6 +151,6 @@ def class_contacts_xlsx(request, pk):
     response = exporter.xlsx_response()
     services.access_log_record(
         user=request.user, action=AccessLog.Action.EXPORT, school=classroom.school,
-        detail=f"contact sheet {_class_label(classroom)}", rows=exporter.count,
+        detail=access_detail.class_papers("contacts_xlsx", classroom), rows=exporter.count,
     )
     return response

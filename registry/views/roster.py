@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from registry import forms, roster, selectors, services
+from registry import access_detail, forms, roster, selectors, services
 from registry.models import AccessLog, PendingUpload
 from reports.exporters import XLSX_TYPE
 
@@ -137,6 +137,6 @@ def roster_export(request):
     response = exporter.xlsx_response()
     services.access_log_record(
         user=request.user, action=AccessLog.Action.EXPORT, school=request.user.school,
-        detail=roster.filter_description(filters), rows=exporter.count,
+        detail=access_detail.roster_export(filters), rows=exporter.count,
     )
     return response

@@ -2,6 +2,8 @@
 only) and the only way entries go (prune_access_log)."""
 
 import datetime
+import html
+import re
 
 import pytest
 from django.conf import settings
@@ -9,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from registry import services
+from registry import audit, services
 from registry.models import AccessLog
 from tests import factories
 
@@ -34,10 +36,16 @@ def opened(world):
     return world
 
 
-def visit(client, user, query=None):
+def visit(client, user, query=None, language="en"):
     client.force_login(user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     return client.get(ACCESS_LOG, query or {})
+
+
+def details(response):
+    """The "what" lines of the page, as shown."""
+    return [html.unescape(text) for text in re.findall(
+        r'data-testid="access-detail">([^<]*)</div>', response.content.decode())]
 
 
 def shown(response):
@@ -175,10 +183,22 @@ def test_searching_the_log_is_logged_without_names(client, opened):
     entry = AccessLog.objects.get(action="view_audit")
     assert (entry.user, entry.child, entry.school) == (opened.admin_a, opened.child_a,
                                                        opened.school_a)
-    assert f"child={opened.child_a.pk}" in entry.detail
-    assert "action=view_card" in entry.detail
     assert opened.child_a.name not in entry.detail
     assert entry.rows == 0
+    # The next visit shows that search in the reader's language.
+    start, end = audit.default_date_range()
+    zh = visit(client, opened.admin_a, {"action": "view_audit"}, language="zh-hans")
+    assert (f"访问记录，{start}至{end} · 儿童编号{opened.child_a.pk} · 查看建档卡"
+            in details(zh))
+    en = visit(client, opened.admin_a, {"action": "view_audit"})
+    assert (f"Access log, {start} to {end} · Child no. {opened.child_a.pk} · Opened a record "
+            f"card" in details(en))
+
+
+def test_an_entry_written_as_plain_text_is_shown_as_it_is(client, opened):
+    """Entries written before the "what" was stored as data, and file names."""
+    page = visit(client, opened.bureau1, {"action": "export"}, language="zh-hans")
+    assert details(page) == ["roster.xlsx status=registered"]
 
 
 def test_a_fixed_number_of_queries_whatever_the_size(client, opened, django_assert_num_queries):

@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from registry import services
@@ -145,8 +146,10 @@ def test_class_cards_are_for_children_on_the_registry_and_each_is_logged(client,
     entries = AccessLog.objects.filter(action=AccessLog.Action.VIEW_CARD)
     assert sorted(e.child_id for e in entries) == sorted([kids.child_a.pk, second.pk])
     assert all(e.user == kids.township_user and e.school == kids.school_a for e in entries)
-    assert all(f"grade {kids.class_a.grade} class {kids.class_a.number}" in e.detail
-               for e in entries)
+    year, grade, number = (kids.class_a.school_year, kids.class_a.grade,
+                           kids.class_a.number)
+    with translation.override("zh-hans"):
+        assert {e.detail_text for e in entries} == {f"{year}学年{grade}年级{number}班的建档卡"}
 
 
 def test_class_cards_with_nobody_on_the_registry(client, world):
@@ -227,7 +230,10 @@ def test_contact_sheet_xlsx_rows_escaped_formulas_and_log(client, kids):
     entry = AccessLog.objects.get(action=AccessLog.Action.EXPORT)
     assert (entry.user, entry.school, entry.rows) == (kids.teacher_a, kids.school_a, 2)
     assert entry.child is None
-    assert entry.detail.startswith("contact sheet ")
+    classroom = kids.class_a
+    with translation.override("zh-hans"):
+        assert entry.detail_text == (f"{classroom.school_year}学年{classroom.grade}年级"
+                                     f"{classroom.number}班的联系信息表（xlsx）")
 
 
 def test_links_to_the_paperwork(client, kids):

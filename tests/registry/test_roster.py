@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
 from registry import roster
@@ -311,8 +311,8 @@ def test_import_xlsx_through_the_pages(client, world):
     assert girl.episodes.get().entered_on == date(2026, 9, 1)
     assert boy.episodes.get().entry_kind == EntryKind.REGISTERED
     log = AccessLog.objects.get(action=AccessLog.Action.IMPORT)
-    assert (log.user, log.school, log.detail, log.rows) == (
-        world.admin_a, world.school_a, "三年级花名册.xlsx", 2)
+    assert (log.user, log.school, log.detail_text, log.rows) == (
+        world.admin_a, world.school_a, "花名册文件：三年级花名册.xlsx", 2)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8"])
@@ -718,7 +718,7 @@ def test_the_command_imports_a_good_file(tmp_path, world):
     assert _manage(*args) == 0
     assert Child.objects.count() == 2
     log = AccessLog.objects.get(action=AccessLog.Action.IMPORT)
-    assert (log.user, log.rows, log.detail) == (world.admin_a, 2, "roster.xlsx")
+    assert (log.user, log.rows, log.detail_text) == (world.admin_a, 2, "花名册文件：roster.xlsx")
     assert LogEntry.objects.filter(actor=world.admin_a).exists()  # the change history's actor
 
 
@@ -813,7 +813,8 @@ def test_the_school_admins_export_has_full_id_numbers_and_is_logged(client, worl
     assert row["年级"] == world.class_a.grade and row["是否寄宿"] == "否"
     log = AccessLog.objects.get(action=AccessLog.Action.EXPORT)
     assert (log.user, log.school, log.rows) == (world.admin_a, world.school_a, 1)
-    assert "status=registered" in log.detail
+    with translation.override("zh-hans"):
+        assert log.detail_text == "建档儿童名册（xlsx） · 在册"
 
 
 @pytest.mark.parametrize("role", ["township_user", "bureau1", "teacher_a"])
@@ -842,7 +843,9 @@ def test_the_export_is_the_users_children_with_the_lists_filters(client, world):
     rows = _sheet_rows(_export(client, world.admin_a, classroom=second.pk))
     assert [r["姓名"] for r in rows] == [kept.name]
     log = AccessLog.objects.filter(action=AccessLog.Action.EXPORT).latest("pk")
-    assert f"classroom={second.pk}" in log.detail and log.rows == 1
+    with translation.override("zh-hans"):
+        assert log.detail_text == f"建档儿童名册（xlsx） · 4年级{second.number}班 · 在册"
+    assert log.rows == 1
 
 
 def test_formula_payloads_are_neutral_in_the_export(client, world):

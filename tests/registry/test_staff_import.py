@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
 from registry import services
@@ -122,8 +122,9 @@ def test_happy_path_creates_updates_and_shows_passwords_once(client, school):
     w.class_a.refresh_from_db()
     assert w.class_a.homeroom_teacher == w.teacher_a
     log = AccessLog.objects.get(action=AccessLog.Action.IMPORT)
-    assert (log.user, log.school, log.detail, log.rows) == (
-        w.admin_a, w.school_a, "staff: teachers.xlsx", 3)
+    with translation.override("zh-hans"):
+        assert (log.user, log.school, log.detail_text, log.rows) == (
+            w.admin_a, w.school_a, "教职工文件：teachers.xlsx", 3)
     # Nowhere else: not in the session, and the upload is gone, so it cannot be seen again.
     session = str(dict(client.session))
     assert all(p not in session for p in passwords.values() if p)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from registry.models import AccessLog
+from registry.models import AccessLog, Term
 from reports.figures import status_sheet
 from reports.periods import parse_period
 from tests import factories
@@ -344,8 +344,9 @@ def test_the_export_is_in_the_access_log_with_its_row_count(client, known):
     assert len(data_rows(workbook_of(response).worksheets[0])) == 1
     entry = AccessLog.objects.get(action=AccessLog.Action.EXPORT)
     assert (entry.user, entry.school, entry.rows) == (known.township_user, known.school_a, 1)
-    assert "status_sheet" in entry.detail and "period=week" in entry.detail
-    assert "unpaired" in entry.detail and "grade=3" in entry.detail
+    start = monday()
+    end = start + datetime.timedelta(days=6)
+    assert entry.detail_text == f"动态状况表（xlsx），{start}至{end} · 3年级 · 未结对"
     assert not AccessLog.objects.filter(action=AccessLog.Action.VIEW_SHEET).exists()
 
 
@@ -359,7 +360,10 @@ def test_each_visit_is_in_the_access_log(client, known, role):
     entry = AccessLog.objects.get(action=AccessLog.Action.VIEW_SHEET)
     assert (entry.user, entry.school, entry.child, entry.rows) == (
         user, known.school_a, None, 1)
-    assert "period=term" in entry.detail and "concern" in entry.detail
+    today = timezone.localdate()
+    term = Term.objects.get(county=known.school_a.county, start_date__lte=today,
+                            end_date__gte=today)
+    assert entry.detail_text == f"动态状况表，{term.start_date}至{term.end_date} · 待处理关切"
 
 
 @pytest.mark.parametrize("name", ["status_sheet", "status_sheet_xlsx"])

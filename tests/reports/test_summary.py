@@ -411,7 +411,7 @@ def test_exports_are_in_the_access_log(client, known, url):
     client.get(reverse(url), {"period": "term"})
     entry = AccessLog.objects.get(user=known.bureau1, action=AccessLog.Action.EXPORT)
     assert entry.rows == 3
-    assert known.county1.name in entry.detail
+    assert entry.detail_text.startswith(f"{known.county1.name}信息汇总表（{url[8:]}），")
     # the file name has no one's name in it
     response = client.get(reverse(url))
     disposition = response["Content-Disposition"]
