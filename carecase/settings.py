@@ -238,10 +238,15 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"hide_query_strings": {"()": "carecase.log_filters.HideQueryStrings"}},
-    # On the handler too, so that no logger's line carries a query string.
+    "filters": {
+        "hide_query_strings": {"()": "carecase.log_filters.HideQueryStrings"},
+        "hide_database_values": {"()": "carecase.log_filters.HideDatabaseValues"},
+    },
+    # On the handler too, so that no logger's line carries a query string, or the values
+    # an integrity error's text quotes (an ID number, a child's row).
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["hide_query_strings"]},
+        "console": {"class": "logging.StreamHandler",
+                    "filters": ["hide_query_strings", "hide_database_values"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -252,7 +257,7 @@ LOGGING = {
             "handlers": ["console"], "level": "INFO", "propagate": False,
             "filters": ["hide_query_strings"],
         },
-        "django.request": {"filters": ["hide_query_strings"]},
+        "django.request": {"filters": ["hide_query_strings", "hide_database_values"]},
     },
 }
 
