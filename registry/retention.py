@@ -209,17 +209,23 @@ def _scrub_history(child, name, fields_by_model):
     )
 
 
-def _rename_in_snapshot(snapshot, old_name, dates, new_name):
-    """Rename the child in a monthly snapshot's change lines (lines name a child by name,
-    on a date); returns whether anything changed."""
+def _rename_in_snapshot(snapshot, child_id, old_name, dates, new_name):
+    """Rename the child in a monthly snapshot's change lines; returns whether anything
+    changed. A line names its child by id; lines of snapshots taken before they did are
+    matched by the name on one of the child's dates at that school."""
     changed = False
     lines_by_kind = (snapshot or {}).get("changes", {})
     for lines in lines_by_kind.values():
         if not isinstance(lines, list):
             continue
         for line in lines:
-            if (isinstance(line, dict) and line.get("name") == old_name
-                    and line.get("date") in dates):
+            if not isinstance(line, dict):
+                continue
+            if "child" in line:
+                ours = line["child"] == child_id
+            else:
+                ours = line.get("name") == old_name and line.get("date") in dates
+            if ours and line.get("name") != new_name:
                 line["name"] = new_name
                 changed = True
     return changed
@@ -239,7 +245,7 @@ def _scrub_submissions(child, old_name, new_name):
             dates.add(episode.exited_on.isoformat())
     for submission in MonthlySubmission.objects.filter(school_id__in=dates_by_school):
         dates = dates_by_school[submission.school_id]
-        if _rename_in_snapshot(submission.snapshot, old_name, dates, new_name):
+        if _rename_in_snapshot(submission.snapshot, child.pk, old_name, dates, new_name):
             MonthlySubmission.objects.filter(pk=submission.pk).update(
                 snapshot=submission.snapshot)
         entries = LogEntry.objects.get_for_object(submission)
@@ -254,8 +260,8 @@ def _scrub_submissions(child, old_name, new_name):
                 except (TypeError, ValueError):
                     rewritten.append(value)
                     continue
-                if isinstance(snapshot, dict) and _rename_in_snapshot(snapshot, old_name,
-                                                                      dates, new_name):
+                if isinstance(snapshot, dict) and _rename_in_snapshot(
+                        snapshot, child.pk, old_name, dates, new_name):
                     changed = True
                     value = json.dumps(snapshot, sort_keys=True)
                 rewritten.append(value)

@@ -83,6 +83,9 @@ def _change_line(episode, kind, school):
     child = episode.child
     entry = kind in ENTRY_KINDS
     line = {
+        # The child's id, so that anonymising the child finds its lines (registry/
+        # retention.py) without going by the name, which another child may share.
+        "child": child.pk,
         "name": child.name,
         "date": (episode.entered_on if entry else episode.exited_on).isoformat(),
         # The class only while the child is still at this school (not their new one).

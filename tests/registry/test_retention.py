@@ -193,6 +193,44 @@ def test_anonymising_keeps_every_figure_and_every_row(county):
     assert logged == after
 
 
+def test_a_namesake_in_the_same_months_report_keeps_their_name(county):
+    """Another child of the same name registered at the school on the day ``gone`` left:
+    the month's report lists both; only ``gone``'s line takes the pseudonym."""
+    namesake = factories.FiveClearChildFactory(classroom=county.class_a, episode=False,
+                                               name=county.gone.name)
+    RegistryEpisode.objects.create(child=namesake, school=county.school_a,
+                                   opened_by=county.admin_a, entry_kind=EntryKind.REGISTERED,
+                                   entered_on=LEFT_ON)
+    county.submission.snapshot = month_snapshot(county.admin_a, county.school_a, EXIT_MONTH)
+    county.submission.save(update_fields=["snapshot"])
+    changes = county.submission.snapshot["changes"]
+    assert [line["name"] for line in changes["registered"] + changes["exited"]] == [
+        county.gone.name, county.gone.name]
+
+    run()
+
+    county.submission.refresh_from_db()
+    changes = county.submission.snapshot["changes"]
+    assert [(line["child"], line["name"]) for line in changes["registered"]] == [
+        (namesake.pk, county.gone.name)]
+    assert [(line["child"], line["name"]) for line in changes["exited"]] == [
+        (county.gone.pk, retention.pseudonym(county.gone.pk))]
+
+
+def test_a_report_submitted_before_lines_named_their_child_by_id(county):
+    """Such a line is matched by the child's name on one of the child's dates."""
+    snapshot = county.submission.snapshot
+    for line in snapshot["changes"]["exited"]:
+        del line["child"]
+    MonthlySubmission.objects.filter(pk=county.submission.pk).update(snapshot=snapshot)
+
+    run()
+
+    county.submission.refresh_from_db()
+    assert [line["name"] for line in county.submission.snapshot["changes"]["exited"]] == [
+        retention.pseudonym(county.gone.pk)]
+
+
 def test_anonymising_removes_the_personal_data_from_rows_and_history(client, county):
     secrets = secrets_of(county.gone, "甲")
     assert all(secret in stored_text() for secret in secrets)

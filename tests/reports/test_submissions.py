@@ -98,7 +98,7 @@ def test_the_snapshot_names_who_entered_and_left(known):
     child = registered_today(known.school_a, known.class_a)
     snapshot = submit(known).snapshot
     assert snapshot["changes"]["counts"]["registered"] >= 1
-    assert {"name": child.name, "date": timezone.localdate().isoformat(),
+    assert {"child": child.pk, "name": child.name, "date": timezone.localdate().isoformat(),
             "classroom": str(known.class_a)} in snapshot["changes"]["registered"]
 
 
