@@ -12,10 +12,10 @@ database goes through ``_escape``.
 
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 
+from carecase.markup import Include, url_parts
 from carecase.markup import escape as _escape
-from carecase.markup import url_parts
 from interventions import cadence
 
 
@@ -58,7 +58,6 @@ class WeekCards:
         paired = _escape(gettext("paired with you"))
         nothing = _escape(gettext("Nothing owed this period."))
         done = _escape(gettext("done"))
-        serious = _escape(gettext("Mandatory report"))
         self.log = _escape(gettext("Log"))
         self.paired = f" · {paired}"
         self.nothing = f'<span class="small text-body-secondary">{nothing}</span>'
@@ -67,9 +66,8 @@ class WeekCards:
             cadence.DUE: _escape(gettext("to do")),
         }
         self.done = f'✓<span class="visually-hidden">{done}</span>'
-        self.serious = (f'<span class="badge text-bg-danger" data-testid="serious-concern">'
-                        f'{serious}</span>')
-        self.concerns = {}  # the number of open concerns -> its badge
+        # The template's own badge, rendered once per kind.
+        self.concern_badge = Include("interventions/includes/concern_badge.html")
         self.labels = {}  # a chip's label -> its escaped text
         self.classrooms = {}  # classroom id -> its name
 
@@ -113,18 +111,7 @@ class WeekCards:
         return self._CHIP.format(**fields)
 
     def concern(self, child):
-        if child.serious_concern:
-            return self.serious
-        if not child.open_concerns:
-            return ""
-        badge = self.concerns.get(child.open_concerns)
-        if badge is None:
-            text = ngettext("%(n)s open concern", "%(n)s open concerns",
-                            child.open_concerns) % {"n": child.open_concerns}
-            badge = self.concerns[child.open_concerns] = (
-                f'<span class="badge text-bg-warning" data-testid="open-concern">'
-                f'{_escape(text)}</span>')
-        return badge
+        return self.concern_badge((child.serious_concern, child.open_concerns), child=child)
 
     def classroom(self, child):
         if child.classroom_id is None:

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from carecase import markup
@@ -29,8 +29,9 @@ class SheetRows:
     rather than by the template engine: a large school's sheet is 588 rows of 16 cells,
     which took the engine some 600 ms (two includes a row, ~30 lookups, localized
     numbers), and this about 15 ms (docs/benchmarks.md). The markup is the template's
-    as it was, attribute for attribute; the strings are the templates' msgids. Every
-    value from the database goes through ``_escape``."""
+    as it was, attribute for attribute; the strings are the templates' msgids; the
+    category and concern badges are their includes', rendered once per kind
+    (``markup.Include``). Every value from the database goes through ``_escape``."""
 
     _ROW = (
         '<tr data-testid="sheet-row" data-child="{pk}">'
@@ -60,16 +61,11 @@ class SheetRows:
         # Translated outside the f-strings: the catalogue's extraction does not look
         # inside them.
         none = _escape(gettext("none"))
-        pending_title = _escape(gettext("A parent has been away for less than three months"))
-        pending = _escape(gettext("Away under 3 months"))
-        serious = _escape(gettext("Mandatory report"))
         self.none = f'<span class="badge bg-warning-subtle text-warning-emphasis">{none}</span>'
         self.overdue = _escape(gettext("overdue"))
-        self.pending = (f'<span class="badge rounded-pill text-bg-light border me-1" '
-                        f'title="{pending_title}">{pending}</span>')
-        self.serious = (f'<span class="badge text-bg-danger" data-testid="serious-concern">'
-                        f'{serious}</span>')
-        self.labels = {}  # category -> its badge
+        # The badges are the templates' own, rendered once each.
+        self.category_badges = markup.Include("registry/includes/category_badges.html")
+        self.concern_badge = markup.Include("interventions/includes/concern_badge.html")
         self.classrooms = {}  # classroom id -> its name
         self.sexes = {}  # the code -> its label
         self.cells = {}  # (code, met, owed, overdue) -> the cell's markup
@@ -87,7 +83,8 @@ class SheetRows:
             sex=self.sex(child),
             age="—" if row.age is None else row.age,
             categories="".join(self.badge(category) for category in row.categories)
-            + (self.pending if child.is_away_pending else ""),
+            + (self.category_badges("pending", categories=(), pending=True)
+               if child.is_away_pending else ""),
             clear_css="text-bg-success" if child.five_clear_count == 5 else "text-bg-warning",
             clear=child.five_clear_count,
             mentor=_escape(child.mentor_name) if child.mentor_name else self.none,
@@ -112,12 +109,7 @@ class SheetRows:
         return label
 
     def badge(self, category):
-        badge = self.labels.get(category)
-        if badge is None:
-            badge = self.labels[category] = (
-                f'<span class="badge rounded-pill text-bg-info me-1">'
-                f'{_escape(category.label)}</span>')
-        return badge
+        return self.category_badges(category, categories=(category,), pending=False)
 
     def last_talk(self, day):
         if not day:
@@ -153,14 +145,7 @@ class SheetRows:
                                  overdue="true" if cell.overdue else "false", text=text)
 
     def concerns(self, child):
-        if child.serious_concern:
-            return self.serious
-        if child.open_concerns:
-            text = ngettext("%(n)s open concern", "%(n)s open concerns",
-                            child.open_concerns) % {"n": child.open_concerns}
-            return (f'<span class="badge text-bg-warning" data-testid="open-concern">'
-                    f'{_escape(text)}</span>')
-        return ""
+        return self.concern_badge((child.serious_concern, child.open_concerns), child=child)
 
 
 def _sheet(request, pk):
