@@ -77,12 +77,17 @@ def staff_save(*, actor, staff, raw_password=None, password_generated=False):
 @transaction.atomic
 def staff_reset_password(*, actor, staff):
     """Give the account a temporary password, to be changed at next login. Returns the
-    password: the caller shows it once and keeps it nowhere."""
+    password: the caller shows it once and keeps it nowhere. The change history records
+    who reset it (never the password)."""
     _assert_manages(actor, staff)
     password = _temporary_password()
     staff.set_password(password)
     staff.must_change_password = True
     staff.save(update_fields=["password", "must_change_password"])
+    LogEntry.objects.log_create(
+        staff, action=LogEntry.Action.UPDATE, actor=actor,
+        changes={"password": ["", "reset to a temporary password"]},
+    )
     return password
 
 

@@ -1,8 +1,11 @@
 """Password resets without e-mail, and the forced change at next login."""
 
 import pytest
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
+from registry.models import User
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +32,12 @@ def test_school_admin_resets_a_teacher_password_shown_once(client, world):
     assert world.teacher_a.must_change_password
     assert world.teacher_a.check_password(password)
     assert not world.teacher_a.check_password(TEST_PASSWORD)
+    # The change history says who reset it, and nothing of the password.
+    [entry] = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User),
+                                      object_pk=str(world.teacher_a.pk))
+    assert entry.actor == world.admin_a
+    assert entry.changes_dict == {"password": ["", "reset to a temporary password"]}
+    assert password not in str(entry.changes) and password not in entry.changes_text
 
 
 def test_reset_needs_a_post(client, world):
