@@ -38,11 +38,6 @@ CONCERN_FIELDS = ("category", "severity", "description", "assigned_to")
 # --- Who sees and who acts -----------------------------------------------------------------
 
 
-def visible_concerns(user):
-    """The concerns ``user`` may read (the access rule, ``Concern.objects.for_user``)."""
-    return Concern.objects.for_user(user)
-
-
 def concern_assignable_staff(school):
     """Who a concern of ``school`` may be assigned to: its active teachers and admins."""
     return (User.objects.filter(school=school, role__in=SCHOOL_ROLES, is_active=True)
@@ -55,7 +50,7 @@ def concern_may_act(actor, concern):
     person it is assigned to."""
     if not actor.has_perm("interventions.change_concern"):
         return False
-    if not visible_concerns(actor).filter(pk=concern.pk).exists():
+    if not Concern.objects.for_user(actor).filter(pk=concern.pk).exists():
         return False
     if actor.is_superuser:
         return True
@@ -334,7 +329,7 @@ def concern_list(user, *, show_resolved=False):
     if manages_school:
         concerns = Concern.objects.for_user(user).filter(_of_school(user.school_id))
     else:
-        concerns = visible_concerns(user)
+        concerns = Concern.objects.for_user(user)
     if not show_resolved:
         return _for_list(concerns.open()).order_by("created_at", "pk")
     resolved_last = Case(When(status=ConcernStatus.RESOLVED, then=Value(1)), default=Value(0),

@@ -332,10 +332,7 @@ class ConcernQuerySet(models.QuerySet):
         keeps it. Besides, at the user's own school, those they raised or are assigned
         to: an assignee need not lead the child's class, and a concern handed to someone
         must reach them."""
-        in_scope = child_record_filter(user)
-        if user.is_authenticated and user.is_active and user.school_id:
-            in_scope |= Q(school_id=user.school_id) & (Q(assigned_to=user) | Q(raised_by=user))
-        return self.filter(in_scope)
+        return self.filter(child_record_filter(user, own=("assigned_to", "raised_by")))
 
     def open(self):
         return self.filter(status__in=OPEN_CONCERN_STATUSES)
@@ -464,10 +461,7 @@ class HelpPlanQuerySet(models.QuerySet):
     def for_user(self, user):
         """A plan follows the child; besides, at the user's own school, the plans they
         give or wrote: a subject teacher need not lead the child's class."""
-        in_scope = child_record_filter(user)
-        if user.is_authenticated and user.is_active and user.school_id:
-            in_scope |= Q(school_id=user.school_id) & (Q(teacher=user) | Q(created_by=user))
-        return self.filter(in_scope)
+        return self.filter(child_record_filter(user, own=("teacher", "created_by")))
 
 
 class HelpPlan(models.Model):

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from interventions import concerns
 from interventions.forms_concerns import ConcernEditForm, ConcernForm, FollowUpForm
-from interventions.models import ContactLog, Severity
+from interventions.models import Concern, ContactLog, Severity
 from interventions.views import _form_errors_from
 from interventions.views_logs import _next_url
 from registry.models import AccessLog, Child
@@ -27,7 +27,7 @@ PAGE_SIZE = 50
 def _scoped_concern(request, pk):
     """The concern, if the user may see it (else 404), with what its pages show."""
     return get_object_or_404(
-        concerns.visible_concerns(request.user).select_related(
+        Concern.objects.for_user(request.user).select_related(
             "child", "child__classroom", "school", "assigned_to", "raised_by", "log",
         ),
         pk=pk,

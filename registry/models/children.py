@@ -600,15 +600,24 @@ class EntryKind(models.TextChoices):
     TRANSFERRED_IN = "transferred_in", _("Transferred in")
 
 
-def child_record_filter(user):
+def child_record_filter(user, *, own=()):
     """The access rule for records about a child that keep the school they were made at
     (registry episodes, contact logs): a child's whole history follows them, so the
     school they are at now sees every record; the school a record was made at keeps
     seeing it, so a sending school still sees its "transferred out" line, and nothing
-    after it."""
+    after it.
+
+    ``own`` names the record's fields that point at a person (who raised a concern, who
+    gives a help plan): at the user's own school the records that name them there are
+    theirs too, though the child is not in their class."""
     in_scope = Q(child__in=Child.objects.for_user(user))
     if user.is_authenticated and not user.is_teacher:
         in_scope |= area_filter(user, school_path="school")
+    if own and user.is_authenticated and user.is_active and user.school_id:
+        named = Q()
+        for field in own:
+            named |= Q(**{field: user})
+        in_scope |= Q(school_id=user.school_id) & named
     return in_scope
 
 

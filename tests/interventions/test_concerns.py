@@ -219,7 +219,7 @@ def test_the_raiser_the_assignee_and_the_school_admin_follow_up(world, child):
 
 def test_the_homeroom_teacher_sees_but_does_not_act_on_anothers_concern(world, child):
     concern = ConcernFactory(child=child, raised_by=world.admin_a, assigned_to=world.admin_a)
-    assert concerns.visible_concerns(world.teacher_a).filter(pk=concern.pk).exists()
+    assert Concern.objects.for_user(world.teacher_a).filter(pk=concern.pk).exists()
     assert not concerns.concern_may_act(world.teacher_a, concern)
 
 
