@@ -193,7 +193,7 @@ def _concerns(rng, children, today):
 def _help_plans(rng, children, today):
     """Learning help plans for about one child in eight, in the current term."""
     terms = {}
-    for term in Term.objects.filter(start_date__lte=today, end_date__gte=today):
+    for term in Term.objects.holding(today):
         terms[term.county_id] = term
     plans = []
     for child in children:

@@ -30,7 +30,7 @@ def term_holding(county_id, today=None):
     """The county's term holding ``today``; between terms the next one, else the last."""
     today = today or timezone.localdate()
     terms = Term.objects.filter(county_id=county_id)
-    return (terms.filter(start_date__lte=today, end_date__gte=today).first()
+    return (terms.holding(today).first()
             or terms.filter(start_date__gt=today).order_by("start_date").first()
             or terms.order_by("-start_date").first())
 

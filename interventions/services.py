@@ -370,7 +370,7 @@ def current_period_start(*, county, period, today):
     if period == Period.YEAR:
         return date(today.year, 1, 1)
     terms = Term.objects.filter(county=county)
-    term = (terms.filter(start_date__lte=today, end_date__gte=today).first()
+    term = (terms.holding(today).first()
             or terms.filter(start_date__gt=today).order_by("start_date").first())
     if term is None:
         raise ValidationError({"period": _(

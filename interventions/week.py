@@ -148,8 +148,8 @@ def _usual_channels(user, child_ids, today):
 
 
 def _current_term(children_county_ids, today):
-    return (Term.objects.filter(county_id__in=children_county_ids, start_date__lte=today,
-                                end_date__gte=today).order_by("start_date").first())
+    return (Term.objects.filter(county_id__in=children_county_ids).holding(today)
+            .order_by("start_date").first())
 
 
 def teacher_week(user, today):

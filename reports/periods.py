@@ -50,8 +50,9 @@ def week_period(today):
 
 def term_period(county_id, today):
     """The county's term holding today, or the last one before it; ``None`` if none."""
-    terms = Term.objects.filter(county_id=county_id, start_date__lte=today)
-    term = terms.filter(end_date__gte=today).first() or terms.order_by("-start_date").first()
+    terms = Term.objects.filter(county_id=county_id)
+    term = (terms.holding(today).first()
+            or terms.filter(start_date__lte=today).order_by("-start_date").first())
     if term is None:
         return None
     return ReportPeriod(key=TERM, kind=TERM, start=term.start_date, end=term.end_date,

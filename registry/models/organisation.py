@@ -206,6 +206,10 @@ class TermQuerySet(models.QuerySet):
     def overlapping(self, *, county_id, start_date, end_date):
         return self.filter(county_id=county_id, start_date__lte=end_date, end_date__gte=start_date)
 
+    def holding(self, day):
+        """The terms ``day`` falls in (one per county: a county's terms never overlap)."""
+        return self.filter(start_date__lte=day, end_date__gte=day)
+
 
 class Term(models.Model):
     """A semester of a county's school year. Terms of one county never overlap: the
