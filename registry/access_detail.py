@@ -37,22 +37,8 @@ _LOOKUP_KEYS = {
     "id_number": gettext_lazy("ID number"),
     "student_number": gettext_lazy("student number"),
 }
-# Filters shown by their field's label alone when on.
-_SWITCHES = {
-    "incomplete": gettext_lazy("Five clear incomplete"),
-    "unpaired": gettext_lazy("Unpaired"),
-    "concern": gettext_lazy("Open concerns"),
-    "q": gettext_lazy("Searched by name"),
-}
-_STATUSES = {
-    "registered": gettext_lazy("On the registry"),
-    "exited": gettext_lazy("Left the registry"),
-    "all": gettext_lazy("All"),
-}
-_ATTENTION = {
-    "exit": gettext_lazy("On the registry but no category any more"),
-    "enter": gettext_lazy("Off the registry but meets a category"),
-}
+# Yes-or-no filters, shown by their field's label (the filter forms', below) when on.
+_SWITCHES = ("incomplete", "unpaired", "concern")
 
 
 def _dumps(data):
@@ -158,22 +144,27 @@ def describe(detail):
 
 def _classroom(grade_and_number):
     grade, number = grade_and_number
-    return _("Grade %(grade)s Class %(number)s") % {"grade": grade, "number": number}
+    return str(Classroom(grade=grade, number=number))
 
 
 def _filter_label(name, value):
+    # The filters' words are their forms' (the reports app builds on this one).
+    from registry.forms import ChildFilterForm
+    from reports.forms import StatusSheetFilterForm
+
     if name in _SWITCHES:
-        return str(_SWITCHES[name])
+        return str(StatusSheetFilterForm.base_fields[name].label)
+    if name == "q":
+        return _("Searched by name")
     if name == "grade":
         return _("Grade %(grade)s") % {"grade": value}
     if name == "classroom":
         return _classroom(value) if isinstance(value, list) else f"{name}={value}"
     if name == "category":
         return str(Category(value).label) if value in Category.values else value
-    if name == "status":
-        return str(_STATUSES.get(value, value))
-    if name == "attention":
-        return str(_ATTENTION.get(value, value))
+    if name in ("status", "attention"):
+        choices = dict(ChildFilterForm.base_fields[name].choices)
+        return str(choices.get(value, value))
     if name == "overdue":
         return _("Overdue: %(standard)s") % {"standard": _standard(value)}
     if name == "action":
